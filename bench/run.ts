@@ -1,0 +1,144 @@
+/**
+ * `npm run bench`: throughput of `framewise label` against its parts, from one run on this
+ * machine. Generates a 720p and a 240p H.264 clip, then measures for each: ffmpeg
+ * decode-and-scale alone, the CNN encoder alone, `label` end to end (seed model, N=4, stride 1)
+ * and `label --no-cache`. Prints a Markdown table; ratios are the numbers to compare.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { useBackend } from '../src/model/backend.js';
+import { packageRoot } from '../src/model/bundled-model.js';
+import { loadModel } from '../src/model/load-model.js';
+import { saveModelToDirectory } from '../src/model/model-files.js';
+import { buildSeedModel } from '../src/model/seed-model.js';
+import { buildFfmpegArgs } from '../src/source/ffmpeg-args.js';
+import { findFfmpeg } from '../src/source/find-ffmpeg.js';
+import { renderShots } from '../src/synth/render-shots.js';
+
+/** Length of each benchmark clip, in seconds: long enough to dwarf start-up costs. */
+const CLIP_SECONDS = 20;
+const CLIP_FPS = 30;
+/** The seed model's frame side. */
+const SIDE = 99;
+/** Frames the encoder-only measurement runs. */
+const ENCODER_FRAMES = 960;
+const BATCH = 16;
+
+const root = packageRoot();
+const cacheDir = join(root, '.cache', 'bench');
+const cli = join(root, 'dist', 'src', 'cli', 'main.js');
+
+interface Clip {
+  readonly name: string;
+  readonly path: string;
+}
+
+async function makeClip(name: string, width: number, height: number): Promise<Clip> {
+  const path = join(cacheDir, `${name}.mp4`);
+  if (!existsSync(path)) {
+    const shot = CLIP_SECONDS / 4;
+    await renderShots({
+      out: path,
+      width,
+      height,
+      fps: CLIP_FPS,
+      shots: [
+        { source: 'testsrc2', seconds: shot },
+        { source: 'mandelbrot', seconds: shot },
+        { source: 'life=mold=10:ratio=0.5', seconds: shot },
+        { source: 'cellauto=rule=110', seconds: shot },
+      ],
+    });
+  }
+  return { name, path };
+}
+
+async function decodeOnly(clip: Clip): Promise<number> {
+  const ffmpeg = await findFfmpeg();
+  const args = buildFfmpegArgs({ input: clip.path, width: SIDE, height: SIDE, channels: 3 });
+  const started = performance.now();
+  const bytes = await new Promise<number>((resolve, reject) => {
+    const child = spawn(ffmpeg.path, args, { stdio: ['ignore', 'pipe', 'ignore'] });
+    let total = 0;
+    child.stdout.on('data', (chunk: Buffer) => (total += chunk.length));
+    child.on('error', reject);
+    child.on('close', (code) =>
+      code === 0 ? resolve(total) : reject(new Error(`ffmpeg exited ${code}`)),
+    );
+  });
+  return bytes / (SIDE * SIDE * 3) / ((performance.now() - started) / 1000);
+}
+
+async function encoderOnly(modelDir: string): Promise<number> {
+  await useBackend('wasm');
+  const model = await loadModel(modelDir);
+  const frames = Array.from({ length: BATCH }, (_, i) =>
+    Uint8Array.from({ length: SIDE * SIDE * 3 }, (_, j) => (i * 7 + j * 13) & 0xff),
+  );
+  model.encoder.encode(frames); // warm-up: kernels compile on first use
+  const started = performance.now();
+  for (let done = 0; done < ENCODER_FRAMES; done += BATCH) model.encoder.encode(frames);
+  const fps = ENCODER_FRAMES / ((performance.now() - started) / 1000);
+  model.dispose();
+  return fps;
+}
+
+function labelFps(
+  clip: Clip,
+  modelDir: string,
+  extra: string[] = [],
+): { fps: number; backend: string } {
+  const result = spawnSync(
+    process.execPath,
+    [
+      cli,
+      'label',
+      clip.path,
+      '--model',
+      modelDir,
+      '--window',
+      '4',
+      '--stride',
+      '1',
+      '--stats',
+      ...extra,
+    ],
+    { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 },
+  );
+  if (result.status !== 0) throw new Error(`label failed: ${result.stderr}`);
+  const lines = result.stderr.trim().split('\n');
+  const stats = JSON.parse(lines[lines.length - 1]!) as { fps: number; backend: string };
+  return stats;
+}
+
+const ffmpeg = await findFfmpeg();
+const modelDir = join(cacheDir, 'seed-model');
+if (!existsSync(join(modelDir, 'model.json'))) {
+  await useBackend('cpu');
+  await saveModelToDirectory(buildSeedModel({ seed: 1 }), modelDir);
+}
+const clips = [await makeClip('720p', 1280, 720), await makeClip('240p', 426, 240)];
+const encoderFps = await encoderOnly(modelDir);
+const rows: string[] = [];
+let backend = '';
+for (const clip of clips) {
+  const decodeFps = await decodeOnly(clip);
+  const cached = labelFps(clip, modelDir);
+  const uncached = labelFps(clip, modelDir, ['--no-cache']);
+  backend = cached.backend;
+  const bound = Math.min(decodeFps, encoderFps);
+  rows.push(
+    `| ${clip.name} | ${decodeFps.toFixed(0)} | ${encoderFps.toFixed(0)} | ${cached.fps.toFixed(0)} | ` +
+      `${(cached.fps / bound).toFixed(2)} | ${(cached.fps / decodeFps).toFixed(2)} | ${uncached.fps.toFixed(0)} | ` +
+      `${(cached.fps / uncached.fps).toFixed(2)}× |`,
+  );
+}
+const cpus = spawnSync('nproc', { encoding: 'utf8' }).stdout.trim();
+process.stdout.write(
+  `framewise bench: seed model (${SIDE}×${SIDE}×3, N=4, stride 1, LSTM 32), ${CLIP_SECONDS} s H.264 clips at ` +
+    `${CLIP_FPS} fps; backend ${backend}; ffmpeg ${ffmpeg.version} (${ffmpeg.origin}); ${cpus} cores; frames/s\n\n` +
+    '| clip | decode only | encoder only | label | label ÷ slower part | label ÷ decode | label --no-cache | cache speed-up |\n' +
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n' +
+    `${rows.join('\n')}\n`,
+);

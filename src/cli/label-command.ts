@@ -1,0 +1,149 @@
+import { HEAD_MODES, parseBackend, parseLabelOptions } from '../config/label-options.js';
+import { UsageError } from '../errors.js';
+import { useBackend } from '../model/backend.js';
+import { bundledModelDir } from '../model/bundled-model.js';
+import { loadModel } from '../model/load-model.js';
+import type { LabelCounters } from '../pipeline/label-frames.js';
+import { labelVideo } from '../pipeline/label-video.js';
+import { JsonlSink } from '../sink/jsonl-sink.js';
+import type { LabelSink } from '../sink/label-sink.js';
+import { PrettySink } from '../sink/pretty-sink.js';
+import type { FrameSource } from '../source/frame-source.js';
+import { formatOptions, parseCommandLine, type OptionSpec } from './parse-command-line.js';
+import { ProgressBar } from './progress-bar.js';
+import type { CommandIo } from './command-io.js';
+
+/** Options of `framewise label`, as the contract lists them. */
+export const LABEL_COMMAND_OPTIONS: Readonly<Record<string, OptionSpec>> = {
+  model: {
+    type: 'string',
+    valueName: '<dir|URL>',
+    help: 'TensorFlow.js Layers model (model.json + weights) [bundled demo model]',
+  },
+  window: {
+    type: 'string',
+    valueName: '<N>',
+    help: "frames per window [the model's time dimension, else 4]",
+  },
+  stride: {
+    type: 'string',
+    valueName: '<S>',
+    help: "frames from one window's end to the next [1]",
+  },
+  fps: {
+    type: 'string',
+    valueName: '<F>',
+    help: "sample the video at F frames/s [the video's rate]",
+  },
+  mode: {
+    type: 'string',
+    valueName: `<${HEAD_MODES.join('|')}>`,
+    help: 'window: fresh state per window; stateful: state carried across the stream [window]',
+  },
+  batch: { type: 'string', valueName: '<B>', help: 'frames per encoder batch [16]' },
+  backend: {
+    type: 'string',
+    valueName: '<auto|tensorflow|wasm|cpu>',
+    help: 'TensorFlow.js backend [auto: tensorflow if installed, else wasm, else cpu]',
+  },
+  start: { type: 'string', valueName: '<sec>', help: 'start of the part to label [0]' },
+  duration: { type: 'string', valueName: '<sec>', help: 'length of the part to label [all]' },
+  'no-cache': { type: 'boolean', help: "ablation: encode every window's frames anew" },
+  stats: { type: 'boolean', help: 'print one JSON object of run statistics to stderr at the end' },
+  format: {
+    type: 'string',
+    valueName: '<jsonl|pretty>',
+    help: 'output format [jsonl when stdout is not a terminal, else pretty]',
+  },
+  help: { type: 'boolean', help: 'show this help' },
+};
+
+const USAGE = `usage: framewise label <input> [options]
+
+Labels a video file or stream with a CNN+LSTM model, one JSON line per label on stdout.
+<input>: a file path, file:// URL, or http(s)/rtsp(s)/rtmp/HLS URL.
+
+options (each also settable as FRAMEWISE_<OPTION>, e.g. FRAMEWISE_WINDOW=8):
+${formatOptions(LABEL_COMMAND_OPTIONS)}
+`;
+
+/** Runs `framewise label`; resolves with the exit status. */
+export async function labelCommand(args: readonly string[], io: CommandIo): Promise<number> {
+  const { values, positionals } = parseCommandLine('label', args, LABEL_COMMAND_OPTIONS, io.env);
+  if (values.help === true) {
+    io.stdout.write(USAGE);
+    return 0;
+  }
+  if (positionals.length !== 1) {
+    throw new UsageError(
+      `label takes exactly one input (a file or URL), got ${positionals.length}: ` +
+        `run framewise label <input> [options]`,
+    );
+  }
+  const input = positionals[0]!;
+  const options = parseLabelOptions(values);
+  const format = parseFormat(values.format, io.stdout.isTTY === true);
+  const backend = await useBackend(parseBackend(values.backend as string | undefined));
+  const model = await loadModel((values.model as string | undefined) ?? bundledModelDir());
+  const sink: LabelSink =
+    format === 'pretty' ? new PrettySink(io.stdout) : new JsonlSink(io.stdout);
+  const counters: LabelCounters = { frames: 0, windows: 0, encoded: 0, cacheHits: 0 };
+  const progress = io.stderr.isTTY === true ? new ProgressBar(io.stderr) : undefined;
+  let source: FrameSource | undefined;
+  const started = performance.now();
+  try {
+    const labels = labelVideo(input, model, options, {
+      signal: io.signal,
+      counters,
+      onSource: (s) => (source = s),
+    });
+    for await (const label of labels) {
+      progress?.update(
+        label.t - (options.startSec ?? 0),
+        totalSeconds(source, options),
+        counters.frames,
+      );
+      await sink.write(label);
+    }
+  } finally {
+    progress?.clear();
+    await sink.close();
+    model.dispose();
+  }
+  if (values.stats === true) {
+    const seconds = (performance.now() - started) / 1000;
+    const stats = {
+      ...counters,
+      seconds: round(seconds),
+      fps: round(counters.frames / seconds),
+      backend,
+    };
+    io.stderr.write(`${JSON.stringify(stats)}\n`);
+  }
+  return 0;
+}
+
+function parseFormat(
+  value: string | boolean | undefined,
+  stdoutIsTty: boolean,
+): 'jsonl' | 'pretty' {
+  if (value === undefined) return stdoutIsTty ? 'pretty' : 'jsonl';
+  if (value !== 'jsonl' && value !== 'pretty') {
+    throw new UsageError(`format must be one of jsonl, pretty, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+function totalSeconds(
+  source: FrameSource | undefined,
+  options: { startSec?: number; durationSec?: number },
+) {
+  const duration = source?.info?.durationSec;
+  if (duration === undefined) return options.durationSec;
+  const rest = duration - (options.startSec ?? 0);
+  return options.durationSec === undefined ? rest : Math.min(rest, options.durationSec);
+}
+
+function round(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}

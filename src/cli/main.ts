@@ -1,0 +1,74 @@
+#!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { FramewiseError, isUserError } from '../errors.js';
+import { packageRoot } from '../model/bundled-model.js';
+import type { CommandIo } from './command-io.js';
+import { labelCommand } from './label-command.js';
+
+type Command = (args: readonly string[], io: CommandIo) => Promise<number>;
+
+const COMMANDS: Readonly<Record<string, Command>> = {
+  label: labelCommand,
+};
+
+const USAGE = `usage: framewise <command> [options]
+
+commands:
+  label <input>   label a video file or stream locally (no Redis needed)
+
+framewise <command> --help shows a command's options.
+`;
+
+/** Exit status of bad usage or bad input. */
+const EXIT_USAGE = 2;
+/** Exit status of any other failure. */
+const EXIT_FAILURE = 1;
+
+async function main(argv: readonly string[]): Promise<number> {
+  // Data goes to stdout only through the sinks: a library's console.log must not corrupt it.
+  console.log = console.error;
+  const controller = new AbortController();
+  const stop = () => controller.abort(new Error('interrupted by a signal'));
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  const io: CommandIo = {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    signal: controller.signal,
+  };
+  const [name, ...args] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    (name === undefined ? io.stderr : io.stdout).write(USAGE);
+    return name === undefined ? EXIT_USAGE : 0;
+  }
+  if (name === '--version') {
+    const pkg = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as {
+      version: string;
+    };
+    io.stdout.write(`${pkg.version}\n`);
+    return 0;
+  }
+  const command = COMMANDS[name];
+  if (command === undefined) {
+    io.stderr.write(
+      `framewise: unknown command ${JSON.stringify(name)}; commands: ${Object.keys(COMMANDS).join(', ')} (see framewise --help)\n`,
+    );
+    return EXIT_USAGE;
+  }
+  try {
+    return await command(args, io);
+  } catch (error) {
+    io.stderr.write(`framewise ${name}: ${describe(error)}\n`);
+    return isUserError(error) ? EXIT_USAGE : EXIT_FAILURE;
+  }
+}
+
+function describe(error: unknown): string {
+  if (error instanceof FramewiseError) return error.message;
+  if (error instanceof Error) return `${error.name}: ${error.message.split('\n')[0]}`;
+  return String(error);
+}
+
+process.exitCode = await main(process.argv.slice(2));

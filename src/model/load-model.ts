@@ -1,0 +1,135 @@
+import { stat } from 'node:fs/promises';
+import { basename, dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs';
+import { FramewiseError, ModelError } from '../errors.js';
+import {
+  DEFAULT_PREPROCESSING,
+  FRAMEWISE_JSON,
+  parseFramewiseConfig,
+  readFramewiseConfig,
+  type FramewiseConfig,
+  type Preprocessing,
+} from './framewise-config.js';
+import { FrameEncoder } from './frame-encoder.js';
+import { MODEL_JSON, directoryLoader } from './model-files.js';
+import { RecurrentHead } from './recurrent-head.js';
+import { skipInitializers } from './skip-initializers.js';
+import { splitModel, type SplitModel } from './split-model.js';
+
+/** Frames per window when neither the model nor framewise.json fixes it. */
+export const FALLBACK_WINDOW = 4;
+
+/** A video classifier ready to run: split into encoder and head, with its metadata. */
+export interface LoadedModel {
+  /** Where it was loaded from (a directory or a URL), for messages. */
+  readonly source: string;
+  /** The whole model, as loaded. */
+  readonly model: tf.LayersModel;
+  /** Its input shape and the encoder/head boundary. */
+  readonly split: SplitModel;
+  /** The per-frame CNN. */
+  readonly encoder: FrameEncoder;
+  /** The recurrent layers and what follows them. */
+  readonly head: RecurrentHead;
+  /** Class names in output order, when framewise.json gives them. */
+  readonly classNames: readonly string[] | undefined;
+  /** How pixels become inputs. */
+  readonly preprocessing: Preprocessing;
+  /** Frames per window by default: the model's time dimension, else framewise.json's, else 4. */
+  readonly defaultWindow: number;
+  /** Frees the model's weights. */
+  dispose(): void;
+}
+
+/**
+ * Loads a TensorFlow.js Layers model from a directory (or its model.json) or an http(s) URL to
+ * model.json, with the optional framewise.json beside it, and splits it for framewise.
+ */
+export async function loadModel(location: string): Promise<LoadedModel> {
+  const isUrl = /^https?:\/\//i.test(location);
+  const source = isUrl ? location : await modelDirectory(location);
+  let model: tf.LayersModel;
+  try {
+    const handler = isUrl ? tf.io.http(location) : directoryLoader(source);
+    model = await tf.loadLayersModel(skipInitializers(handler));
+  } catch (error) {
+    if (error instanceof FramewiseError) throw error;
+    throw new ModelError(
+      'FW_ERR_MODEL_INVALID',
+      `cannot load the model at ${location}: ${firstLine(error)}; expected a TensorFlow.js ` +
+        `Layers model (model.json + weights)`,
+      { cause: error },
+    );
+  }
+  try {
+    const config = isUrl ? await fetchFramewiseConfig(location) : await readFramewiseConfig(source);
+    return prepareModel(model, config, source);
+  } catch (error) {
+    model.dispose();
+    throw error;
+  }
+}
+
+/**
+ * Splits an in-memory model and applies its framewise.json settings; used by {@link loadModel}
+ * and by code that builds or trains models.
+ */
+export function prepareModel(
+  model: tf.LayersModel,
+  config: FramewiseConfig,
+  source: string,
+): LoadedModel {
+  const split = splitModel(model);
+  if (config.classNames !== undefined && config.classNames.length !== split.classes) {
+    throw new ModelError(
+      'FW_ERR_MODEL_INVALID',
+      `${FRAMEWISE_JSON} of ${source} names ${config.classNames.length} classes but the model ` +
+        `outputs ${split.classes}`,
+    );
+  }
+  const preprocessing = { ...DEFAULT_PREPROCESSING, ...config.input };
+  const head = new RecurrentHead(split.headLayers, split.embeddingSize, split.classes);
+  return {
+    source,
+    model,
+    split,
+    encoder: new FrameEncoder(split.encoderLayers, split, preprocessing, split.embeddingSize),
+    head,
+    classNames: config.classNames,
+    preprocessing,
+    defaultWindow: split.timeSteps ?? config.window ?? FALLBACK_WINDOW,
+    dispose: () => {
+      head.dispose();
+      model.dispose();
+    },
+  };
+}
+
+async function modelDirectory(location: string): Promise<string> {
+  const path = resolve(location.startsWith('file:') ? fileURLToPath(location) : location);
+  try {
+    const info = await stat(path);
+    return info.isFile() && basename(path) === MODEL_JSON ? dirname(path) : path;
+  } catch (error) {
+    throw new ModelError(
+      'FW_ERR_MODEL_NOT_FOUND',
+      `model directory ${path} does not exist: pass --model a directory holding model.json`,
+      { cause: error },
+    );
+  }
+}
+
+async function fetchFramewiseConfig(modelUrl: string): Promise<FramewiseConfig> {
+  const url = new URL(FRAMEWISE_JSON, modelUrl).href;
+  const response = await fetch(url);
+  if (response.status === 404) return {};
+  if (!response.ok) {
+    throw new ModelError('FW_ERR_MODEL_INVALID', `GET ${url} answered HTTP ${response.status}`);
+  }
+  return parseFramewiseConfig(await response.json(), url);
+}
+
+function firstLine(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';
+}

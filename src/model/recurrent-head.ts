@@ -1,0 +1,153 @@
+import * as tf from '@tensorflow/tfjs';
+import { isRecurrent } from './split-model.js';
+
+type LayerConstructor = new (config: tf.serialization.ConfigDict) => tf.layers.Layer;
+
+/**
+ * The recurrent state of one stream in stateful mode: one list of state tensors per recurrent
+ * layer (`[h, c]` for LSTM, `[h]` for GRU and SimpleRNN), each `[1, units]`. It owns its
+ * tensors: call {@link StreamState.dispose} when the stream ends or the state is reset.
+ */
+export class StreamState {
+  constructor(private tensors: tf.Tensor[][]) {}
+
+  /** The state tensors, per recurrent layer. */
+  get layers(): readonly (readonly tf.Tensor[])[] {
+    return this.tensors;
+  }
+
+  /** Replaces the state, disposing the old tensors; the new ones must be kept (`tf.keep`). */
+  replace(next: tf.Tensor[][]): void {
+    const old = this.tensors;
+    this.tensors = next;
+    for (const layer of old) tf.dispose(layer);
+  }
+
+  /** Frees the state's tensors. */
+  dispose(): void {
+    this.replace([]);
+  }
+}
+
+/**
+ * The model's head: its recurrent layers, then Dense, Dropout and Activation layers. Runs in
+ * two ways:
+ * - window mode: each window from a fresh state, many windows in one call, exactly the model's
+ *   training semantics;
+ * - stateful mode: the state carries across the stream, several frames per call. The model's
+ *   own recurrent layers are stepped (copies of them that return their states, with the same
+ *   weights); the cell maths is not re-derived.
+ */
+export class RecurrentHead {
+  /**
+   * Copies of the recurrent layers that return their full sequence and their states, made up
+   * front so that a stream's first step allocates nothing that outlives it.
+   */
+  private readonly steppers: tf.layers.Layer[];
+  private readonly lastRecurrent: number;
+
+  constructor(
+    private readonly layers: readonly tf.layers.Layer[],
+    readonly embeddingSize: number,
+    readonly classes: number,
+  ) {
+    this.lastRecurrent = layers.findLastIndex(isRecurrent);
+    this.steppers = layers.filter(isRecurrent).map(stepperFor);
+  }
+
+  /** Frees the stepping copies' weights; the model's own layers are the model's to dispose. */
+  dispose(): void {
+    for (const stepper of this.steppers) stepper.dispose();
+  }
+
+  /**
+   * Classifies `windows` windows of `steps` embeddings each, each from a fresh state.
+   * @param embeddings - `windows × steps × embeddingSize` floats.
+   * @returns `windows × classes` probabilities.
+   */
+  classifyWindows(embeddings: Float32Array, windows: number, steps: number): Float32Array {
+    if (windows === 0) return new Float32Array(0);
+    return tf.tidy(() => {
+      let x: tf.Tensor = tf.tensor3d(embeddings, [windows, steps, this.embeddingSize]);
+      for (const layer of this.layers) x = layer.apply(x, { training: false }) as tf.Tensor;
+      return x.dataSync() as Float32Array;
+    });
+  }
+
+  /** A zero state for a new stream in stateful mode. */
+  createState(): StreamState {
+    return new StreamState(
+      this.steppers.map((layer) =>
+        Array.from({ length: stateCount(layer) }, () => tf.zeros([1, unitsOf(layer)])),
+      ),
+    );
+  }
+
+  /**
+   * Advances `state` over `frames` consecutive embeddings and classifies the frames at positions
+   * `emitAt` (0-based within this call, ascending).
+   * @param embeddings - `frames × embeddingSize` floats.
+   * @returns `emitAt.length × classes` probabilities.
+   */
+  step(
+    state: StreamState,
+    embeddings: Float32Array,
+    frames: number,
+    emitAt: readonly number[],
+  ): Float32Array {
+    if (frames === 0) return new Float32Array(0);
+    const steppers = this.steppers;
+    const { probabilities, next } = tf.tidy(() => {
+      let x: tf.Tensor = tf.tensor3d(embeddings, [1, frames, this.embeddingSize]);
+      const nextState: tf.Tensor[][] = [];
+      let r = 0;
+      for (const [i, layer] of this.layers.entries()) {
+        if (i > this.lastRecurrent) break;
+        if (isRecurrent(layer)) {
+          const [sequence, ...states] = steppers[r]!.apply(x, {
+            initialState: state.layers[r],
+          }) as tf.Tensor[];
+          x = sequence!;
+          nextState.push(states.map((s) => tf.keep(s)));
+          r++;
+        } else {
+          x = layer.apply(x, { training: false }) as tf.Tensor;
+        }
+      }
+      let y: tf.Tensor = tf.gather(x.squeeze([0]), tf.tensor1d(emitAt as number[], 'int32'));
+      for (const layer of this.layers.slice(this.lastRecurrent + 1)) {
+        y = layer.apply(y, { training: false }) as tf.Tensor;
+      }
+      return { probabilities: y.dataSync() as Float32Array, next: nextState };
+    });
+    state.replace(next);
+    return emitAt.length === 0 ? new Float32Array(0) : probabilities;
+  }
+}
+
+/** A copy of a recurrent layer, with its weights, that returns its sequence and its states. */
+function stepperFor(layer: tf.layers.Layer): tf.layers.Layer {
+  const Ctor = layer.constructor as LayerConstructor;
+  const stepper = new Ctor({
+    ...layer.getConfig(),
+    name: `${layer.name}_stepper`,
+    returnSequences: true,
+    returnState: true,
+  });
+  // A recurrent layer's first weight is its input kernel, [inputSize, gates × units].
+  const inputSize = layer.getWeights()[0]!.shape[0]!;
+  // Layer.apply is what marks a layer built; calling build() alone would build it twice.
+  tf.tidy(() => {
+    stepper.apply(tf.zeros([1, 1, inputSize]));
+  });
+  stepper.setWeights(layer.getWeights());
+  return stepper;
+}
+
+function unitsOf(layer: tf.layers.Layer): number {
+  return layer.getConfig().units as number;
+}
+
+function stateCount(layer: tf.layers.Layer): number {
+  return layer.getClassName() === 'LSTM' ? 2 : 1;
+}

@@ -1,0 +1,191 @@
+import { Subject } from 'rxjs';
+import type { HeadMode } from '../config/label-options.js';
+import { AbortError } from '../errors.js';
+import { EmbeddingCache } from '../model/embedding-cache.js';
+import type { LoadedModel } from '../model/load-model.js';
+import type { Frame } from '../source/frame.js';
+import type { Label } from './label.js';
+import { slidingWindow } from './sliding-window.js';
+
+/** Where frames come from: a batch at a time, `[]` at the end (FrameSource does this). */
+export interface FrameReader {
+  /** Resolves with 1 to `maxFrames` frames as soon as any is ready, `[]` at the end. */
+  read(maxFrames: number): Promise<Frame[]>;
+}
+
+/** What {@link labelFrames} needs to know, already validated. */
+export interface LabelFramesOptions {
+  /** Frames per window. */
+  readonly window: number;
+  /** Frames from one window's end to the next. */
+  readonly stride: number;
+  /** Fresh state per window, or state carried across the stream. */
+  readonly mode: HeadMode;
+  /** Frames per encoder batch. */
+  readonly batch: number;
+  /** Reuse embeddings across overlapping windows. */
+  readonly cache: boolean;
+  /** Stops the run between two batches. */
+  readonly signal?: AbortSignal;
+}
+
+/** Counters of a run, updated as it goes. */
+export interface LabelCounters {
+  /** Frames read from the source. */
+  frames: number;
+  /** Labels emitted (windows classified). */
+  windows: number;
+  /** Frames that went through the CNN. */
+  encoded: number;
+  /** Window frames served from the embedding cache instead of the CNN. */
+  cacheHits: number;
+}
+
+/**
+ * Labels a stream of frames: encodes each batch with the model's CNN (each frame once, with
+ * the cache), slides windows over the frames and classifies them with the recurrent head,
+ * yielding labels in frame order as soon as their batch is done. Reads the next batch only
+ * after the previous one is labeled, so a slow model paces the source (backpressure).
+ */
+export async function* labelFrames(
+  reader: FrameReader,
+  model: LoadedModel,
+  options: LabelFramesOptions,
+  counters: LabelCounters = { frames: 0, windows: 0, encoded: 0, cacheHits: 0 },
+): AsyncGenerator<Label, LabelCounters> {
+  const run = options.mode === 'stateful' ? statefulBatches : windowBatches;
+  yield* run(reader, model, options, counters);
+  return counters;
+}
+
+async function* windowBatches(
+  reader: FrameReader,
+  model: LoadedModel,
+  options: LabelFramesOptions,
+  counters: LabelCounters,
+): AsyncGenerator<Label> {
+  const { window: n, stride, cache: useCache } = options;
+  const d = model.encoder.embeddingSize;
+  const cache = new EmbeddingCache();
+  const frames = new Subject<Frame>();
+  const ready: Frame[][] = [];
+  const subscription = frames.pipe(slidingWindow<Frame>(n, stride)).subscribe((w) => ready.push(w));
+  try {
+    for (;;) {
+      const batch = await nextBatch(reader, options);
+      if (batch.length === 0) break;
+      counters.frames += batch.length;
+      if (useCache)
+        encodeIntoCache(
+          model,
+          cache,
+          batch.filter((f) => inSomeWindow(f.index, n, stride)),
+        );
+      for (const frame of batch) frames.next(frame);
+      if (ready.length === 0) continue;
+      const windows = ready.splice(0);
+      const input = new Float32Array(windows.length * n * d);
+      if (useCache) {
+        windows.forEach((w, k) => cache.copyRun(w[0]!.index, n, input, k * n * d));
+        cache.evictBefore(windows[windows.length - 1]![0]!.index + stride);
+      } else {
+        input.set(model.encoder.encode(windows.flat().map((f) => f.pixels)));
+        counters.encoded += windows.length * n;
+      }
+      const scores = model.head.classifyWindows(input, windows.length, n);
+      counters.windows += windows.length;
+      for (const [k, w] of windows.entries()) {
+        const last = w[n - 1]!;
+        yield toLabel(model, scores, k, last.index, w[0]!.index, last.t);
+      }
+    }
+  } finally {
+    subscription.unsubscribe();
+    frames.complete();
+    counters.encoded += cache.encoded;
+    counters.cacheHits += cache.cacheHits;
+    cache.clear();
+  }
+}
+
+async function* statefulBatches(
+  reader: FrameReader,
+  model: LoadedModel,
+  options: LabelFramesOptions,
+  counters: LabelCounters,
+): AsyncGenerator<Label> {
+  const { window: n, stride } = options;
+  const state = model.head.createState();
+  const streamStart = 0;
+  try {
+    for (;;) {
+      const batch = await nextBatch(reader, options);
+      if (batch.length === 0) break;
+      counters.frames += batch.length;
+      const embeddings = model.encoder.encode(batch.map((f) => f.pixels));
+      counters.encoded += batch.length;
+      const emitAt = batch.flatMap((f, i) =>
+        emitsAt(f.index - streamStart, n, stride) ? [i] : [],
+      );
+      const scores = model.head.step(state, embeddings, batch.length, emitAt);
+      counters.windows += emitAt.length;
+      for (const [k, i] of emitAt.entries()) {
+        const frame = batch[i]!;
+        yield toLabel(model, scores, k, frame.index, streamStart, frame.t);
+      }
+    }
+  } finally {
+    state.dispose();
+  }
+}
+
+async function nextBatch(reader: FrameReader, options: LabelFramesOptions): Promise<Frame[]> {
+  if (options.signal?.aborted)
+    throw new AbortError('labeling was aborted', { cause: options.signal.reason });
+  return reader.read(options.batch);
+}
+
+/** Frames `N-1, N-1+S, N-1+2S, …` (counted from the stream's start) end a window. */
+export function emitsAt(position: number, window: number, stride: number): boolean {
+  return position >= window - 1 && (position - (window - 1)) % stride === 0;
+}
+
+/** With `stride > window` some frames lie in no window: they need no CNN pass. */
+function inSomeWindow(index: number, window: number, stride: number): boolean {
+  return stride <= window || index % stride < window;
+}
+
+function encodeIntoCache(
+  model: LoadedModel,
+  cache: EmbeddingCache,
+  frames: readonly Frame[],
+): void {
+  if (frames.length === 0) return;
+  const d = model.encoder.embeddingSize;
+  const embeddings = model.encoder.encode(frames.map((f) => f.pixels));
+  frames.forEach((frame, i) => cache.put(frame.index, embeddings.subarray(i * d, (i + 1) * d)));
+}
+
+function toLabel(
+  model: LoadedModel,
+  scores: Float32Array,
+  row: number,
+  frame: number,
+  start: number,
+  t: number,
+): Label {
+  const classes = model.head.classes;
+  const probabilities = Array.from(scores.subarray(row * classes, (row + 1) * classes));
+  let best = 0;
+  for (let c = 1; c < classes; c++) if (probabilities[c]! > probabilities[best]!) best = c;
+  const name = model.classNames?.[best];
+  return {
+    frame,
+    start,
+    t,
+    label: best,
+    ...(name === undefined ? {} : { name }),
+    score: probabilities[best]!,
+    scores: probabilities,
+  };
+}

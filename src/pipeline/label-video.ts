@@ -1,0 +1,58 @@
+import type { LabelOptions } from '../config/label-options.js';
+import type { LoadedModel } from '../model/load-model.js';
+import { FrameSource } from '../source/frame-source.js';
+import type { Label } from './label.js';
+import { labelFrames, type LabelCounters } from './label-frames.js';
+
+/** Hooks and controls of {@link labelVideo}. */
+export interface LabelVideoControls {
+  /** Kills ffmpeg and ends the run with an AbortError. */
+  readonly signal?: AbortSignal;
+  /** Filled in as the run goes. */
+  readonly counters?: LabelCounters;
+  /** Called once ffmpeg is started, e.g. to show progress against `source.info`. */
+  readonly onSource?: (source: FrameSource) => void;
+}
+
+/**
+ * The whole local pipeline: ffmpeg decodes `input` at the model's frame size, frames are
+ * windowed and labeled. Yields labels in frame order; the ffmpeg child is gone when the
+ * generator finishes, fails or is returned early.
+ */
+export async function* labelVideo(
+  input: string,
+  model: LoadedModel,
+  options: LabelOptions,
+  controls: LabelVideoControls = {},
+): AsyncGenerator<Label, LabelCounters> {
+  const { split, preprocessing } = model;
+  const source = await FrameSource.open({
+    input,
+    width: split.width,
+    height: split.height,
+    channels: split.channels,
+    channelOrder: preprocessing.channelOrder,
+    ...(options.fps === undefined ? {} : { fps: options.fps }),
+    ...(options.startSec === undefined ? {} : { startSec: options.startSec }),
+    ...(options.durationSec === undefined ? {} : { durationSec: options.durationSec }),
+    ...(controls.signal === undefined ? {} : { signal: controls.signal }),
+  });
+  try {
+    controls.onSource?.(source);
+    return yield* labelFrames(
+      source,
+      model,
+      {
+        window: options.window ?? model.defaultWindow,
+        stride: options.stride,
+        mode: options.mode,
+        batch: options.batch,
+        cache: options.cache,
+        ...(controls.signal === undefined ? {} : { signal: controls.signal }),
+      },
+      controls.counters,
+    );
+  } finally {
+    await source.close();
+  }
+}

@@ -1,0 +1,69 @@
+import type { Writable } from 'node:stream';
+import type { Label } from '../pipeline/label.js';
+import { roundToMillis } from '../pipeline/round-to-millis.js';
+import type { LabelSink } from './label-sink.js';
+import { LineWriter } from './line-writer.js';
+import type { LineWriterOptions } from './line-writer-options.js';
+import { shortestFloat32 } from './shortest-float32.js';
+
+/**
+ * One label as the contract's JSON line, without the newline, keys in this order:
+ * `{"frame","start","t","label","name"?,"score","scores"}`; `name` only when the label has
+ * one. `t` is rounded to milliseconds; `score` and `scores` keep float32 precision, printed
+ * with the fewest digits that do (see {@link shortestFloat32}).
+ *
+ * ## Example
+ * ```ts
+ * formatLabelJson({ frame: 3, start: 0, t: 0.1, label: 1, score: 0.93, scores: [0.07, 0.93] });
+ * // '{"frame":3,"start":0,"t":0.1,"label":1,"score":0.93,"scores":[0.07,0.93]}'
+ * ```
+ */
+export function formatLabelJson(label: Label): string {
+  // JSON.stringify keeps insertion order for non-numeric keys: the literal fixes the order.
+  return JSON.stringify({
+    frame: label.frame,
+    start: label.start,
+    t: roundToMillis(label.t),
+    label: label.label,
+    name: label.name,
+    score: shortestFloat32(label.score),
+    // Array.from also turns a Float32Array that slipped in as `scores` into a JSON array.
+    scores: Array.from(label.scores, shortestFloat32),
+  });
+}
+
+/** Options of a {@link JsonlSink}. */
+export type JsonlSinkOptions = LineWriterOptions;
+
+/**
+ * Writes labels as JSON lines ({@link formatLabelJson}), one per line, to a Writable such as
+ * `process.stdout`, waiting for 'drain' when the stream's buffer is full.
+ *
+ * ## Example
+ * ```ts
+ * const sink = new JsonlSink(process.stdout);
+ * for await (const label of labels) await sink.write(label);
+ * await sink.close();
+ * ```
+ */
+export class JsonlSink implements LabelSink {
+  readonly #writer: LineWriter;
+
+  /**
+   * @param stream - Where the lines go.
+   * @param options - See {@link LineWriterOptions}.
+   */
+  constructor(stream: Writable, options: JsonlSinkOptions = {}) {
+    this.#writer = new LineWriter(stream, options);
+  }
+
+  /** Writes one label as one line; see {@link LabelSink.write}. */
+  write(label: Label): Promise<void> {
+    return this.#writer.write(`${formatLabelJson(label)}\n`);
+  }
+
+  /** Flushes and, with `end`, ends the stream; see {@link LabelSink.close}. */
+  close(): Promise<void> {
+    return this.#writer.close();
+  }
+}

@@ -1,0 +1,16 @@
+import type { Label } from '../pipeline/label.js';
+
+/**
+ * Where labels go: stdout as JSON lines, a terminal timeline, a Redis Stream. A sink knows
+ * nothing of models or video; it receives labels in frame order.
+ */
+export interface LabelSink {
+  /**
+   * Writes one label. The promise settles once the sink can take the next label, so awaiting
+   * it applies backpressure to the pipeline; it rejects if the output failed or the sink is
+   * closed.
+   */
+  write(label: Label): Promise<void>;
+  /** Flushes what is buffered and releases the output. A second call returns the same promise. */
+  close(): Promise<void>;
+}

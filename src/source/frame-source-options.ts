@@ -1,0 +1,132 @@
+import { UsageError } from '../errors.js';
+import type { ChannelOrder, Channels } from './ffmpeg-args.js';
+import type { FfmpegBinary } from './find-ffmpeg.js';
+
+/** Options of {@link FrameSource.open}. */
+export interface FrameSourceOptions {
+  /**
+   * What to decode: a file path, a `file://` URL (converted to a path), or a stream URL that
+   * ffmpeg opens (`http`, `https`, `rtsp`, `rtsps`, `rtmp`, `hls+http`, …).
+   */
+  readonly input: string;
+  /** Frame width after scaling, in pixels; an integer from 1 to {@link MAX_FRAME_SIDE}. */
+  readonly width: number;
+  /** Frame height after scaling, in pixels; an integer from 1 to {@link MAX_FRAME_SIDE}. */
+  readonly height: number;
+  /** Channels per pixel: 3 for colour (`rgb24`/`bgr24`), 1 for grey (`gray`). */
+  readonly channels: Channels;
+  /**
+   * Order of the 3 colour channels in `Frame.pixels`; ignored when `channels` is 1.
+   * @defaultValue `'rgb'`
+   */
+  readonly channelOrder?: ChannelOrder;
+  /**
+   * Sample the video at this rate, in frames per second; frame i then has `t = startSec + i / fps`.
+   * @defaultValue the video's own frames and timestamps (variable frame rate kept as is)
+   */
+  readonly fps?: number;
+  /**
+   * Start decoding here, in seconds from the start of the input; frames' `t` still count from
+   * the start of the input.
+   * @defaultValue 0
+   */
+  readonly startSec?: number;
+  /**
+   * Decode at most this much of the input, in seconds after `startSec`.
+   * @defaultValue to the end of the input
+   */
+  readonly durationSec?: number;
+  /**
+   * Aborting it kills ffmpeg; a pending or later `read()` rejects with `AbortError`.
+   * @defaultValue none
+   */
+  readonly signal?: AbortSignal;
+  /**
+   * The ffmpeg binary to run.
+   * @defaultValue the result of `findFfmpeg()`
+   */
+  readonly ffmpeg?: FfmpegBinary;
+  /**
+   * Extra ffmpeg input options, placed right before `-i` (e.g. `-protocol_whitelist`,
+   * `-rw_timeout`). Never passed through a shell.
+   * @defaultValue `[]`
+   */
+  readonly inputArgs?: readonly string[];
+  /**
+   * Frames decoded but not yet read, beyond which ffmpeg's stdout is paused, so that ffmpeg
+   * blocks on its pipe and memory does not grow with the length of the video. The queue may
+   * overshoot by the frames in one pipe read (64 KiB).
+   * @defaultValue 64
+   */
+  readonly highWaterFrames?: number;
+}
+
+/** Largest accepted frame side, in pixels: one 8192×8192 RGB frame is already 192 MiB. */
+export const MAX_FRAME_SIDE = 8192;
+
+/** Defaults of the optional {@link FrameSourceOptions} fields that have a value. */
+export const FRAME_SOURCE_DEFAULTS = {
+  channelOrder: 'rgb',
+  startSec: 0,
+  inputArgs: [],
+  highWaterFrames: 64,
+} as const satisfies Partial<FrameSourceOptions>;
+
+/** {@link FrameSourceOptions} with defaults applied and every field checked. */
+export type ResolvedFrameSourceOptions = FrameSourceOptions &
+  Required<Pick<FrameSourceOptions, keyof typeof FRAME_SOURCE_DEFAULTS>>;
+
+/**
+ * Applies defaults and checks every field once.
+ *
+ * @throws {@link UsageError} naming the field, the rule and the value received, e.g.
+ *   `width must be an integer from 1 to 8192, got 0`.
+ */
+export function resolveFrameSourceOptions(options: FrameSourceOptions): ResolvedFrameSourceOptions {
+  const resolved: ResolvedFrameSourceOptions = { ...FRAME_SOURCE_DEFAULTS, ...options };
+  if (typeof resolved.input !== 'string' || resolved.input === '') {
+    fail('input', 'a non-empty string (a path or a URL)', resolved.input);
+  }
+  for (const field of ['width', 'height'] as const) {
+    const value = resolved[field];
+    if (!Number.isInteger(value) || value < 1 || value > MAX_FRAME_SIDE) {
+      fail(field, `an integer from 1 to ${MAX_FRAME_SIDE}`, value);
+    }
+  }
+  if (resolved.channels !== 1 && resolved.channels !== 3)
+    fail('channels', '1 or 3', resolved.channels);
+  if (resolved.channelOrder !== 'rgb' && resolved.channelOrder !== 'bgr') {
+    fail('channelOrder', "'rgb' or 'bgr'", resolved.channelOrder);
+  }
+  if (resolved.fps !== undefined && !(isFiniteNumber(resolved.fps) && resolved.fps > 0)) {
+    fail('fps', 'a number > 0', resolved.fps);
+  }
+  if (!(isFiniteNumber(resolved.startSec) && resolved.startSec >= 0)) {
+    fail('startSec', 'a number >= 0', resolved.startSec);
+  }
+  const duration = resolved.durationSec;
+  if (duration !== undefined && !(isFiniteNumber(duration) && duration > 0)) {
+    fail('durationSec', 'a number > 0', duration);
+  }
+  if (
+    !Array.isArray(resolved.inputArgs) ||
+    !resolved.inputArgs.every((a) => typeof a === 'string')
+  ) {
+    fail('inputArgs', 'an array of strings', resolved.inputArgs);
+  }
+  if (!Number.isInteger(resolved.highWaterFrames) || resolved.highWaterFrames < 1) {
+    fail('highWaterFrames', 'an integer >= 1', resolved.highWaterFrames);
+  }
+  return resolved;
+}
+
+function isFiniteNumber(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value);
+}
+
+function fail(field: string, rule: string, value: unknown): never {
+  // JSON shows strings quoted; numbers print as themselves (JSON would turn NaN into null).
+  const shown =
+    typeof value === 'number' ? String(value) : (JSON.stringify(value) ?? String(value));
+  throw new UsageError(`${field} must be ${rule}, got ${shown}`);
+}

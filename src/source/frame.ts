@@ -1,0 +1,12 @@
+/** One decoded video frame, already scaled to the model's input size. */
+export interface Frame {
+  /** 0-based index among the sampled frames of this input. */
+  readonly index: number;
+  /** Presentation time in seconds from the start of the input. */
+  readonly t: number;
+  /**
+   * Pixels, row-major `height × width × channels`, 8 bits per channel, in the channel order
+   * ffmpeg was asked for. May be a view into a larger buffer: never write to it.
+   */
+  readonly pixels: Uint8Array;
+}

@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { UsageError } from '../../../src/errors.js';
+import {
+  FRAME_SOURCE_DEFAULTS,
+  resolveFrameSourceOptions,
+  type FrameSourceOptions,
+} from '../../../src/source/frame-source-options.js';
+
+const base: FrameSourceOptions = { input: 'a.mp4', width: 99, height: 99, channels: 3 };
+
+describe('resolveFrameSourceOptions', () => {
+  it('applies the defaults', () => {
+    expect(resolveFrameSourceOptions(base)).toEqual({ ...FRAME_SOURCE_DEFAULTS, ...base });
+    expect(FRAME_SOURCE_DEFAULTS).toEqual({
+      channelOrder: 'rgb',
+      startSec: 0,
+      inputArgs: [],
+      highWaterFrames: 64,
+    });
+  });
+
+  it.each<[Partial<Record<keyof FrameSourceOptions, unknown>>, string]>([
+    [{ input: '' }, 'input must be a non-empty string (a path or a URL), got ""'],
+    [{ width: 0 }, 'width must be an integer from 1 to 8192, got 0'],
+    [{ height: 99.5 }, 'height must be an integer from 1 to 8192, got 99.5'],
+    [{ channels: 4 }, 'channels must be 1 or 3, got 4'],
+    [{ channelOrder: 'rbg' }, `channelOrder must be 'rgb' or 'bgr', got "rbg"`],
+    [{ fps: 0 }, 'fps must be a number > 0, got 0'],
+    [{ fps: Number.NaN }, 'fps must be a number > 0, got NaN'],
+    [{ startSec: -1 }, 'startSec must be a number >= 0, got -1'],
+    [{ durationSec: 0 }, 'durationSec must be a number > 0, got 0'],
+    [{ inputArgs: ['-x', 1] }, 'inputArgs must be an array of strings, got ["-x",1]'],
+    [{ highWaterFrames: 0 }, 'highWaterFrames must be an integer >= 1, got 0'],
+  ])('rejects %o', (override, message) => {
+    const options = { ...base, ...override } as FrameSourceOptions;
+    expect(() => resolveFrameSourceOptions(options)).toThrow(UsageError);
+    expect(() => resolveFrameSourceOptions(options)).toThrow(message);
+  });
+});
