@@ -24,14 +24,28 @@ framewise <command> --help shows a command's options.
 const EXIT_USAGE = 2;
 /** Exit status of any other failure. */
 const EXIT_FAILURE = 1;
+/** Exit status after SIGINT or SIGTERM: 128 + the signal's number, as shells report it. */
+const EXIT_SIGNAL: Readonly<Record<string, number>> = { SIGINT: 130, SIGTERM: 143 };
 
 async function main(argv: readonly string[]): Promise<number> {
   // Data goes to stdout only through the sinks: a library's console.log must not corrupt it.
   console.log = console.error;
   const controller = new AbortController();
-  const stop = () => controller.abort(new Error('interrupted by a signal'));
+  let stoppedBy: NodeJS.Signals | undefined;
+  const stop = (signal: NodeJS.Signals) => {
+    stoppedBy = signal;
+    controller.abort(new Error(`interrupted by ${signal}`));
+  };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+  // A reader that goes away (`framewise label … | head`) is a normal end, not a failure:
+  // stop the work (ffmpeg is killed on the way out) and exit 0.
+  let outputClosed = false;
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    outputClosed = true;
+    controller.abort(error);
+  });
   const io: CommandIo = {
     stdout: process.stdout,
     stderr: process.stderr,
@@ -60,6 +74,11 @@ async function main(argv: readonly string[]): Promise<number> {
   try {
     return await command(args, io);
   } catch (error) {
+    if (outputClosed) return 0;
+    if (stoppedBy !== undefined) {
+      io.stderr.write(`framewise ${name}: interrupted by ${stoppedBy}\n`);
+      return EXIT_SIGNAL[stoppedBy] ?? EXIT_FAILURE;
+    }
     io.stderr.write(`framewise ${name}: ${describe(error)}\n`);
     return isUserError(error) ? EXIT_USAGE : EXIT_FAILURE;
   }

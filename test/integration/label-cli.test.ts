@@ -1,9 +1,11 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../../src/model/backend.js';
-import { parseJsonLines, runCli } from '../helpers/cli.js';
+import { CLI, parseJsonLines, runCli } from '../helpers/cli.js';
 import { saveSeedModel } from '../helpers/models.js';
 import {
   ffmpegProcessesRunning,
@@ -121,6 +123,48 @@ describe('framewise label', () => {
     expect(stdout).toMatch(/^\d\d:\d\d\.\d{3}–\d\d:\d\d\.\d{3} {2}class \d/m);
   });
 
+  it('--backend cpu runs on the cpu backend; an unavailable backend exits 2 saying why', async () => {
+    const cpu = await runCli(['label', video, '--model', model, '--backend', 'cpu', '--stats']);
+    expect(cpu.code).toBe(0);
+    expect(lastJsonLine<Stats>(cpu.stderr).backend).toBe('cpu');
+    const tensorflow = await runCli([
+      'label',
+      video,
+      '--model',
+      model,
+      '--backend',
+      'tensorflow',
+      '--stats',
+    ]);
+    // tfjs-node is optional: where it installed it runs, elsewhere the refusal is clear.
+    if (tensorflow.code === 0) {
+      expect(lastJsonLine<Stats>(tensorflow.stderr).backend).toBe('tensorflow');
+    } else {
+      expect(tensorflow.code).toBe(2);
+      expect(tensorflow.stderr).toMatch(
+        /backend tensorflow is not available .*install @tensorflow\/tfjs-node/,
+      );
+    }
+  });
+
+  it('exits 0 and leaves no ffmpeg when the reader of its output goes away', async () => {
+    const long = await makeVideo({
+      source: 'testsrc2',
+      width: 64,
+      height: 48,
+      fps: 25,
+      seconds: 60,
+      codec: 'h264-mp4',
+    });
+    const child = spawn(process.execPath, [CLI, 'label', long, '--model', model], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout.once('data', () => child.stdout.destroy());
+    const [code] = (await once(child, 'close')) as [number];
+    expect(code).toBe(0);
+    expect(ffmpegProcessesRunning()).toBe(0);
+  });
+
   describe('bad input exits 2 with one clear line and leaves no ffmpeg behind', () => {
     const cases: [string, () => Promise<string[]>, RegExp][] = [
       [
@@ -160,7 +204,6 @@ describe('framewise label', () => {
     ];
     it.each(cases)('%s', async (_name, makeArgs, message) => {
       const args = await makeArgs();
-      const before = ffmpegProcessesRunning();
       const { code, stdout, stderr } = await runCli([
         ...args,
         ...(args.includes('--model') ? [] : ['--model', model]),
@@ -169,7 +212,7 @@ describe('framewise label', () => {
       expect(stdout).toBe('');
       expect(stderr.trim().split('\n')).toHaveLength(1);
       expect(stderr).toMatch(message);
-      expect(ffmpegProcessesRunning()).toBeLessThanOrEqual(before);
+      expect(ffmpegProcessesRunning()).toBe(0);
     });
   });
 });
