@@ -85,6 +85,13 @@ export async function labelCommand(args: readonly string[], io: CommandIo): Prom
   const format = parseFormat(values.format, io.stdout.isTTY === true);
   const backend = await useBackend(parseBackend(values.backend as string | undefined));
   const model = await loadModel((values.model as string | undefined) ?? bundledModelDir());
+  const timeSteps = model.split.timeSteps;
+  if (options.window !== undefined && timeSteps !== null && options.window !== timeSteps) {
+    io.stderr.write(
+      `framewise label: warning: --window ${options.window} differs from the ${timeSteps} frames ` +
+        `the model takes; its recurrent layers run over ${options.window} steps per window\n`,
+    );
+  }
   const sink: LabelSink =
     format === 'pretty' ? new PrettySink(io.stdout) : new JsonlSink(io.stdout);
   const counters: LabelCounters = { frames: 0, windows: 0, encoded: 0, cacheHits: 0 };

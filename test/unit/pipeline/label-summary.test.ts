@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Label } from '../../../src/pipeline/label.js';
-import { LabelSummary } from '../../../src/pipeline/summarize.js';
+import { LabelSummary } from '../../../src/pipeline/label-summary.js';
 
 /** A label of window N=4 at 30 fps: frame f ends at t = f / 30. */
 function label(frame: number, cls: number, name?: string): Label {
