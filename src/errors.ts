@@ -12,6 +12,7 @@ export type FramewiseErrorCode =
   | 'FW_ERR_NO_VIDEO_STREAM'
   | 'FW_ERR_CORRUPT_INPUT'
   | 'FW_ERR_UNKNOWN_PROTOCOL'
+  | 'FW_ERR_URL_REFUSED'
   | 'FW_ERR_NETWORK'
   | 'FW_ERR_FFMPEG_NOT_FOUND'
   | 'FW_ERR_FFMPEG_FAILED'
@@ -71,6 +72,17 @@ export class InputError extends FramewiseError {
   }
 }
 
+/**
+ * The URL policy refused an input: a scheme it does not allow, a host that is not public, or a
+ * local file outside every media root. Permanent: the same input is refused again. CLI exit
+ * status 2.
+ */
+export class UrlRefusedError extends FramewiseError {
+  constructor(message: string, options?: FramewiseErrorOptions) {
+    super('FW_ERR_URL_REFUSED', message, true, options);
+  }
+}
+
 /** A network failure reaching a stream URL; may succeed on retry. CLI exit status 1. */
 export class NetworkError extends FramewiseError {
   constructor(message: string, options?: FramewiseErrorOptions) {
@@ -121,6 +133,7 @@ export function isUserError(error: unknown): boolean {
   return (
     error instanceof UsageError ||
     error instanceof InputError ||
+    error instanceof UrlRefusedError ||
     error instanceof ModelError ||
     error instanceof BackendError
   );

@@ -1,4 +1,5 @@
 import { UsageError } from '../errors.js';
+import { oneOf, optionalInteger, optionalNumber, type RawOptions } from './option-values.js';
 import { BACKEND_NAMES, type BackendName } from '../model/backend.js';
 
 /** How the recurrent head runs. */
@@ -57,9 +58,6 @@ export const DEFAULT_LABEL_OPTIONS: LabelOptions = {
   cache: true,
 };
 
-/** Raw option values as strings (from flags, environment variables or a job payload). */
-export type RawOptions = Readonly<Record<string, string | boolean | number | undefined>>;
-
 /**
  * Parses and checks label options once, at start-up: defaults first, then one check per field,
  * each failing with a message that names the field, the rule and the value received.
@@ -90,55 +88,4 @@ export function parseBackend(value: string | undefined): BackendName {
     );
   }
   return value as BackendName;
-}
-
-function optionalInteger(raw: RawOptions, name: string, min: number): number | undefined {
-  const value = raw[name];
-  if (value === undefined) return undefined;
-  const n = typeof value === 'number' ? value : Number(value);
-  if (
-    typeof value === 'boolean' ||
-    String(value).trim() === '' ||
-    !Number.isInteger(n) ||
-    n < min
-  ) {
-    throw new UsageError(`${name} must be an integer >= ${min}, got ${JSON.stringify(value)}`);
-  }
-  return n;
-}
-
-function optionalNumber(
-  raw: RawOptions,
-  name: string,
-  bound: { min: number; exclusive: boolean },
-): number | undefined {
-  const value = raw[name];
-  if (value === undefined) return undefined;
-  const n = typeof value === 'number' ? value : Number(value);
-  const inRange = bound.exclusive ? n > bound.min : n >= bound.min;
-  if (
-    typeof value === 'boolean' ||
-    String(value).trim() === '' ||
-    !Number.isFinite(n) ||
-    !inRange
-  ) {
-    const rule = `${bound.exclusive ? '>' : '>='} ${bound.min}`;
-    throw new UsageError(`${name} must be a number ${rule}, got ${JSON.stringify(value)}`);
-  }
-  return n;
-}
-
-function oneOf<T extends string>(
-  raw: RawOptions,
-  name: string,
-  allowed: readonly T[],
-): T | undefined {
-  const value = raw[name];
-  if (value === undefined) return undefined;
-  if (!(allowed as readonly unknown[]).includes(value)) {
-    throw new UsageError(
-      `${name} must be one of ${allowed.join(', ')}, got ${JSON.stringify(value)}`,
-    );
-  }
-  return value as T;
 }

@@ -10,6 +10,11 @@ export interface LabelVideoControls {
   readonly signal?: AbortSignal;
   /** Filled in as the run goes. */
   readonly counters?: LabelCounters;
+  /**
+   * Extra ffmpeg input options (the URL policy's `-protocol_whitelist`).
+   * @defaultValue none
+   */
+  readonly inputArgs?: readonly string[];
   /** Called once ffmpeg is started, e.g. to show progress against `source.info`. */
   readonly onSource?: (source: FrameSource) => void;
 }
@@ -36,6 +41,7 @@ export async function* labelVideo(
     ...(options.startSec === undefined ? {} : { startSec: options.startSec }),
     ...(options.durationSec === undefined ? {} : { durationSec: options.durationSec }),
     ...(controls.signal === undefined ? {} : { signal: controls.signal }),
+    ...(controls.inputArgs === undefined ? {} : { inputArgs: controls.inputArgs }),
   });
   try {
     controls.onSource?.(source);

@@ -6,11 +6,40 @@ import { LineWriter } from './line-writer.js';
 import type { LineWriterOptions } from './line-writer-options.js';
 import { shortestFloat32 } from './shortest-float32.js';
 
+/** A label's fields as the contract prints them, in the contract's key order. */
+export interface LabelRecord {
+  readonly frame: number;
+  readonly start: number;
+  readonly t: number;
+  readonly label: number;
+  readonly name?: string;
+  readonly score: number;
+  readonly scores: number[];
+}
+
+/**
+ * A label's fields as every output prints them (JSON lines, Redis Stream entries), so that all
+ * outputs agree field for field: `t` rounded to milliseconds; `score` and `scores` at float32
+ * precision with the fewest digits that keep it (see {@link shortestFloat32}); `name` only
+ * when the label has one.
+ */
+export function labelRecord(label: Label): LabelRecord {
+  // The literal fixes the key order: JSON.stringify keeps insertion order for these keys.
+  return {
+    frame: label.frame,
+    start: label.start,
+    t: roundToMillis(label.t),
+    label: label.label,
+    ...(label.name === undefined ? {} : { name: label.name }),
+    score: shortestFloat32(label.score),
+    // Array.from also turns a Float32Array that slipped in as `scores` into a plain array.
+    scores: Array.from(label.scores, shortestFloat32),
+  };
+}
+
 /**
  * One label as the contract's JSON line, without the newline, keys in this order:
- * `{"frame","start","t","label","name"?,"score","scores"}`; `name` only when the label has
- * one. `t` is rounded to milliseconds; `score` and `scores` keep float32 precision, printed
- * with the fewest digits that do (see {@link shortestFloat32}).
+ * `{"frame","start","t","label","name"?,"score","scores"}`.
  *
  * ## Example
  * ```ts
@@ -19,17 +48,7 @@ import { shortestFloat32 } from './shortest-float32.js';
  * ```
  */
 export function formatLabelJson(label: Label): string {
-  // JSON.stringify keeps insertion order for non-numeric keys: the literal fixes the order.
-  return JSON.stringify({
-    frame: label.frame,
-    start: label.start,
-    t: roundToMillis(label.t),
-    label: label.label,
-    name: label.name,
-    score: shortestFloat32(label.score),
-    // Array.from also turns a Float32Array that slipped in as `scores` into a JSON array.
-    scores: Array.from(label.scores, shortestFloat32),
-  });
+  return JSON.stringify(labelRecord(label));
 }
 
 /** Options of a {@link JsonlSink}. */

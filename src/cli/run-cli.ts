@@ -1,0 +1,109 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { FramewiseError, isUserError } from '../errors.js';
+import { packageRoot } from '../model/bundled-model.js';
+import type { CommandIo } from './command-io.js';
+import { cancelCommand } from './cancel-command.js';
+import { enqueueCommand } from './enqueue-command.js';
+import { labelCommand } from './label-command.js';
+import { statusCommand } from './status-command.js';
+import { watchCommand } from './watch-command.js';
+import { workerCommand } from './worker-command.js';
+
+type Command = (args: readonly string[], io: CommandIo) => Promise<number>;
+
+const COMMANDS: Readonly<Record<string, Command>> = {
+  label: labelCommand,
+  worker: workerCommand,
+  enqueue: enqueueCommand,
+  watch: watchCommand,
+  status: statusCommand,
+  cancel: cancelCommand,
+};
+
+const USAGE = `usage: framewise <command> [options]
+
+commands:
+  label <input>     label a video file or stream locally (no Redis needed)
+  worker            take jobs from the queue and label them (runs until SIGTERM)
+  enqueue <url…>    add labeling jobs to the queue; prints their ids
+  watch <jobId>     print a job's labels as they arrive
+  status <jobId>    print a job's state, progress and summary
+  cancel <jobId>    stop a job
+
+framewise <command> --help shows a command's options.
+`;
+
+/** Exit status of bad usage or bad input. */
+const EXIT_USAGE = 2;
+/** Exit status of any other failure. */
+const EXIT_FAILURE = 1;
+/** Exit status after SIGINT or SIGTERM: 128 + the signal's number, as shells report it. */
+const EXIT_SIGNAL: Readonly<Record<string, number>> = { SIGINT: 130, SIGTERM: 143 };
+
+/**
+ * Runs one `framewise` command line in this process and resolves with its exit status: 0
+ * success, 2 bad usage or bad input, 1 anything else (130/143 after SIGINT/SIGTERM).
+ */
+export async function runCli(argv: readonly string[]): Promise<number> {
+  // Data goes to stdout only through the sinks: a library's console.log must not corrupt it.
+  console.log = console.error;
+  const controller = new AbortController();
+  let stoppedBy: NodeJS.Signals | undefined;
+  const stop = (signal: NodeJS.Signals) => {
+    stoppedBy = signal;
+    controller.abort(new Error(`interrupted by ${signal}`));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  // A reader that goes away (`framewise label … | head`) is a normal end, not a failure:
+  // stop the work (ffmpeg is killed on the way out) and exit 0.
+  let outputClosed = false;
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    outputClosed = true;
+    controller.abort(error);
+  });
+  const io: CommandIo = {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    signal: controller.signal,
+  };
+  const [name, ...args] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    (name === undefined ? io.stderr : io.stdout).write(USAGE);
+    return name === undefined ? EXIT_USAGE : 0;
+  }
+  if (name === '--version') {
+    const pkg = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as {
+      version: string;
+    };
+    io.stdout.write(`${pkg.version}\n`);
+    return 0;
+  }
+  const command = COMMANDS[name];
+  if (command === undefined) {
+    io.stderr.write(
+      `framewise: unknown command ${JSON.stringify(name)}; commands: ${Object.keys(COMMANDS).join(', ')} (see framewise --help)\n`,
+    );
+    return EXIT_USAGE;
+  }
+  try {
+    return await command(args, io);
+  } catch (error) {
+    if (outputClosed) return 0;
+    if (stoppedBy !== undefined) {
+      io.stderr.write(`framewise ${name}: interrupted by ${stoppedBy}\n`);
+      return EXIT_SIGNAL[stoppedBy] ?? EXIT_FAILURE;
+    }
+    io.stderr.write(`framewise ${name}: ${describe(error)}\n`);
+    return isUserError(error) ? EXIT_USAGE : EXIT_FAILURE;
+  }
+}
+
+function describe(error: unknown): string {
+  if (error instanceof FramewiseError) return error.message;
+  if (error instanceof Error) return `${error.name}: ${error.message.split('\n')[0]}`;
+  return String(error);
+}

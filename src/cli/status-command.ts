@@ -1,0 +1,63 @@
+import { InputError } from '../errors.js';
+import { QueueClient } from '../queue/queue-client.js';
+import { redisUrl } from '../queue/redis-connection.js';
+import type { CommandIo } from './command-io.js';
+import { jobIdArgument } from './job-id-argument.js';
+import { formatOptions, parseCommandLine, type OptionSpec } from './parse-command-line.js';
+import { PREFIX_OPTION, parsePrefix } from './prefix-option.js';
+
+/** Options of `framewise status`. */
+export const STATUS_COMMAND_OPTIONS: Readonly<Record<string, OptionSpec>> = {
+  ...PREFIX_OPTION,
+  help: { type: 'boolean', help: 'show this help' },
+};
+
+const USAGE = `usage: framewise status <jobId> [options]
+
+Prints {"id","state","progress","summary"?,"failedReason"?} for the job.
+
+options:
+${formatOptions(STATUS_COMMAND_OPTIONS)}
+`;
+
+/** A job's status as `status` and `cancel` print it. */
+export async function jobStatus(
+  client: QueueClient,
+  jobId: string,
+): Promise<Record<string, unknown>> {
+  const job = await client.queue.getJob(jobId);
+  if (job === undefined) {
+    throw new InputError(
+      'FW_ERR_INPUT_NOT_FOUND',
+      `no job ${jobId} in the queue (prefix ${client.prefix}); check the id and --prefix`,
+    );
+  }
+  const state = await job.getState();
+  return {
+    id: job.id,
+    state,
+    progress: job.progress,
+    ...(state === 'completed' ? { summary: job.returnvalue } : {}),
+    ...(job.failedReason === undefined || job.failedReason === ''
+      ? {}
+      : { failedReason: job.failedReason }),
+    attempts: job.attemptsMade,
+  };
+}
+
+/** Runs `framewise status`; resolves with the exit status. */
+export async function statusCommand(args: readonly string[], io: CommandIo): Promise<number> {
+  const { values, positionals } = parseCommandLine('status', args, STATUS_COMMAND_OPTIONS, io.env);
+  if (values.help === true) {
+    io.stdout.write(USAGE);
+    return 0;
+  }
+  const jobId = jobIdArgument('status', positionals);
+  const client = new QueueClient(redisUrl(io.env), parsePrefix(values.prefix));
+  try {
+    io.stdout.write(`${JSON.stringify(await jobStatus(client, jobId))}\n`);
+    return 0;
+  } finally {
+    await client.close();
+  }
+}

@@ -1,0 +1,51 @@
+/** A file job's progress as `status` shows it and the worker reports it. */
+export interface JobProgress {
+  /** Frames read so far. */
+  readonly frames: number;
+  /** Labels written so far. */
+  readonly windows: number;
+  /** Presentation time of the last labeled frame, in seconds. */
+  readonly t: number;
+  /** Frames per second since the job started, wall time. */
+  readonly fps: number;
+}
+
+/** Reports progress at most once a second: each report is a Redis round trip and an event. */
+export const PROGRESS_INTERVAL_MS = 1000;
+
+/**
+ * Throttles progress reports: `update` calls `report` at most once per interval and `flush`
+ * sends the last state.
+ */
+export class ProgressThrottle {
+  private lastReport = 0;
+  private readonly started = performance.now();
+
+  constructor(
+    private readonly report: (progress: JobProgress) => Promise<void>,
+    private readonly intervalMs = PROGRESS_INTERVAL_MS,
+  ) {}
+
+  /** Reports the state if the last report is older than the interval. */
+  async update(frames: number, windows: number, t: number): Promise<void> {
+    const now = performance.now();
+    if (now - this.lastReport < this.intervalMs) return;
+    this.lastReport = now;
+    await this.report(this.progress(frames, windows, t, now));
+  }
+
+  /** Reports the final state. */
+  async flush(frames: number, windows: number, t: number): Promise<void> {
+    await this.report(this.progress(frames, windows, t, performance.now()));
+  }
+
+  private progress(frames: number, windows: number, t: number, now: number): JobProgress {
+    const seconds = (now - this.started) / 1000;
+    return {
+      frames,
+      windows,
+      t: Math.round(t * 1000) / 1000,
+      fps: seconds > 0 ? Math.round((frames / seconds) * 10) / 10 : 0,
+    };
+  }
+}

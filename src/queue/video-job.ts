@@ -1,0 +1,99 @@
+import {
+  HEAD_MODES,
+  parseLabelOptions,
+  type HeadMode,
+  type LabelOptions,
+} from '../config/label-options.js';
+import { UsageError } from '../errors.js';
+
+/**
+ * A job's payload in the `videos` queue: the input and the label options of the contract. Any
+ * client may add jobs, so the worker checks the payload again before running it.
+ */
+export interface VideoJobData {
+  /** A file path (absolute) or a stream URL. */
+  readonly url: string;
+  /** Frames per window; the model's own when absent. */
+  readonly window?: number;
+  /** Frames from one window's end to the next. */
+  readonly stride?: number;
+  /** Frames per second to sample at; the video's own rate when absent. */
+  readonly fps?: number;
+  /** `window` or `stateful`. */
+  readonly mode?: HeadMode;
+  /** Seconds from the start of the input to begin at. */
+  readonly start?: number;
+  /** Seconds to label. */
+  readonly duration?: number;
+  /** A live source that runs until cancelled. */
+  readonly live?: boolean;
+}
+
+/** A payload after checking: what the worker runs. */
+export interface VideoJob {
+  readonly url: string;
+  readonly options: LabelOptions;
+  readonly live: boolean;
+}
+
+const FIELDS = new Set(['url', 'window', 'stride', 'fps', 'mode', 'start', 'duration', 'live']);
+
+/**
+ * Checks a payload as it came out of Redis (any client could have written it).
+ * @throws {@link UsageError} naming the field, the rule and the value.
+ */
+export function parseVideoJob(data: unknown): VideoJob {
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+    throw new UsageError(`job data must be an object with a url, got ${JSON.stringify(data)}`);
+  }
+  const record = data as Record<string, unknown>;
+  const unknown = Object.keys(record).filter((key) => !FIELDS.has(key));
+  if (unknown.length > 0) {
+    throw new UsageError(
+      `job data has unknown fields ${unknown.join(', ')}; allowed: ${[...FIELDS].join(', ')}`,
+    );
+  }
+  if (typeof record.url !== 'string' || record.url === '') {
+    throw new UsageError(
+      `job data url must be a non-empty string, got ${JSON.stringify(record.url)}`,
+    );
+  }
+  for (const field of ['window', 'stride', 'fps', 'start', 'duration'] as const) {
+    if (record[field] !== undefined && typeof record[field] !== 'number') {
+      throw new UsageError(
+        `job data ${field} must be a number, got ${JSON.stringify(record[field])}`,
+      );
+    }
+  }
+  if (record.mode !== undefined && !(HEAD_MODES as readonly unknown[]).includes(record.mode)) {
+    throw new UsageError(
+      `job data mode must be one of ${HEAD_MODES.join(', ')}, got ${JSON.stringify(record.mode)}`,
+    );
+  }
+  if (record.live !== undefined && typeof record.live !== 'boolean') {
+    throw new UsageError(`job data live must be a boolean, got ${JSON.stringify(record.live)}`);
+  }
+  const options = parseLabelOptions({
+    window: record.window as number | undefined,
+    stride: record.stride as number | undefined,
+    fps: record.fps as number | undefined,
+    mode: record.mode as string | undefined,
+    start: record.start as number | undefined,
+    duration: record.duration as number | undefined,
+  });
+  return { url: record.url, options, live: record.live === true };
+}
+
+/** The payload for a checked input and options: only the fields that differ from defaults. */
+export function videoJobData(url: string, options: LabelOptions, live: boolean): VideoJobData {
+  return {
+    url,
+    ...(options.window === undefined ? {} : { window: options.window }),
+    stride: options.stride,
+    ...(options.fps === undefined ? {} : { fps: options.fps }),
+    mode: options.mode,
+    ...(options.startSec === undefined ? {} : { start: options.startSec }),
+    ...(options.durationSec === undefined ? {} : { duration: options.durationSec }),
+    ...(live ? { live } : {}),
+  };
+}

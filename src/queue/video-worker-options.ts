@@ -1,0 +1,45 @@
+import type { Logger } from 'pino';
+import type { ActiveBackend } from '../model/backend.js';
+import type { LoadedModel } from '../model/load-model.js';
+import type { UrlPolicy } from '../source/url-policy.js';
+
+/** Options of a {@link VideoWorker}; the CLI parses and checks them at start-up. */
+export interface VideoWorkerOptions {
+  /** `redis://` or `rediss://` URL of the server holding the queue. */
+  readonly redisUrl: string;
+  /** Key prefix of the queue and of framewise's own keys. */
+  readonly prefix: string;
+  /** Jobs run at once in this process, sharing its model. */
+  readonly concurrency: number;
+  /** How long a job's lock lasts without renewal, in milliseconds (BullMQ `lockDuration`). */
+  readonly lockDurationMs: number;
+  /** How often stalled jobs are looked for, in milliseconds (BullMQ `stalledInterval`). */
+  readonly stalledIntervalMs: number;
+  /**
+   * On shutdown, how long jobs in flight may run to completion, in milliseconds; after it
+   * they are handed back to the queue for another worker.
+   */
+  readonly shutdownGraceMs: number;
+  /** How long a job's labels stream is kept after the job ends, in seconds. */
+  readonly labelsTtlSec: number;
+  /** Frames per encoder batch. */
+  readonly batch: number;
+  /** Which inputs may be opened. */
+  readonly policy: UrlPolicy;
+  /** The model every job of this process runs. */
+  readonly model: LoadedModel;
+  /** The TensorFlow.js backend in use, for logs. */
+  readonly backend: ActiveBackend;
+  /** Where log lines go. */
+  readonly logger: Logger;
+}
+
+/** Defaults of the tunable {@link VideoWorkerOptions}. */
+export const VIDEO_WORKER_DEFAULTS = {
+  concurrency: 1,
+  lockDurationMs: 30_000,
+  stalledIntervalMs: 30_000,
+  shutdownGraceMs: 25_000,
+  labelsTtlSec: 7 * 24 * 3600,
+  batch: 16,
+} as const;
