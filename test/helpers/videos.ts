@@ -198,29 +198,35 @@ export function decodeReference(path: string, options: ReferenceOptions): Uint8A
  * (children, and those of CLIs it runs, which inherit the environment) from those of test files
  * running in parallel. Processes reparented after their parent died keep the mark: orphans count.
  */
-const OWNER_VARIABLE = 'FRAMEWISE_TEST_OWNER';
+export const OWNER_VARIABLE = 'FRAMEWISE_TEST_OWNER';
 const owner = String(process.pid);
 process.env[OWNER_VARIABLE] = owner;
 
 /**
  * Number of live ffmpeg processes started by this test process or its descendants (including
- * orphans they left). Zombies do not count: their command line is gone.
+ * orphans they left). Zombies do not count: their command line is gone. A process started with
+ * its own `FRAMEWISE_TEST_OWNER` (e.g. one of two workers) is counted by passing that value.
  */
-export function ffmpegProcessesRunning(): number {
-  const mark = `${OWNER_VARIABLE}=${owner}`;
-  let count = 0;
+export function ffmpegProcessesRunning(mark: string = owner): number {
+  return ffmpegProcessIds(mark).length;
+}
+
+/** Ids of the live ffmpeg processes carrying `mark` (see {@link ffmpegProcessesRunning}). */
+export function ffmpegProcessIds(ownerMark: string = owner): number[] {
+  const mark = `${OWNER_VARIABLE}=${ownerMark}`;
+  const ids: number[] = [];
   for (const pid of readdirSync('/proc')) {
     if (!/^\d+$/.test(pid)) continue;
     try {
       const argv0 = readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0', 1)[0] ?? '';
       if (basename(argv0) !== basename(fixtureFfmpeg.path)) continue;
       const environ = readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0');
-      if (environ.includes(mark)) count++;
+      if (environ.includes(mark)) ids.push(Number(pid));
     } catch {
       // The process exited while we looked, or is not ours to read.
     }
   }
-  return count;
+  return ids;
 }
 
 async function ffmpeg(args: string[]): Promise<void> {
