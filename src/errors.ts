@@ -20,7 +20,8 @@ export type FramewiseErrorCode =
   | 'FW_ERR_MODEL_INVALID'
   | 'FW_ERR_UNSUPPORTED_MODEL'
   | 'FW_ERR_BACKEND_UNAVAILABLE'
-  | 'FW_ERR_ABORTED';
+  | 'FW_ERR_ABORTED'
+  | 'FW_ERR_REDIS_UNAVAILABLE';
 
 /** Options common to every framewise error. */
 export interface FramewiseErrorOptions {
@@ -116,6 +117,13 @@ export class ModelError extends FramewiseError {
 export class BackendError extends FramewiseError {
   constructor(message: string, options?: FramewiseErrorOptions) {
     super('FW_ERR_BACKEND_UNAVAILABLE', message, true, options);
+  }
+}
+
+/** Redis cannot be reached or refuses us (wrong password, TLS mismatch). CLI exit status 1. */
+export class RedisUnavailableError extends FramewiseError {
+  constructor(message: string, options?: FramewiseErrorOptions) {
+    super('FW_ERR_REDIS_UNAVAILABLE', message, false, options);
   }
 }
 

@@ -46,7 +46,7 @@ export async function cancelCommand(args: readonly string[], io: CommandIo): Pro
   const jobId = jobIdArgument('cancel', positionals);
   const timeoutSec =
     optionalNumber(values, 'timeout', { min: 0, exclusive: false }) ?? DEFAULT_TIMEOUT_SEC;
-  const client = new QueueClient(redisUrl(io.env), parsePrefix(values.prefix));
+  const client = await QueueClient.open(redisUrl(io.env), parsePrefix(values.prefix));
   try {
     let status = await jobStatus(client, jobId);
     if (status.state === 'completed' || status.state === 'failed') {

@@ -105,7 +105,7 @@ export async function enqueueCommand(args: readonly string[], io: CommandIo): Pr
   // Every input is checked before any job is added: one refused input adds nothing.
   const inputs = [];
   for (const url of positionals) inputs.push(await checkInput(url, policy));
-  const client = new QueueClient(redisUrl(io.env), parsePrefix(values.prefix));
+  const client = await QueueClient.open(redisUrl(io.env), parsePrefix(values.prefix));
   try {
     const events = values.wait === true ? await client.queueEvents() : undefined;
     const jobs = [];

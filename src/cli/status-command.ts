@@ -53,7 +53,7 @@ export async function statusCommand(args: readonly string[], io: CommandIo): Pro
     return 0;
   }
   const jobId = jobIdArgument('status', positionals);
-  const client = new QueueClient(redisUrl(io.env), parsePrefix(values.prefix));
+  const client = await QueueClient.open(redisUrl(io.env), parsePrefix(values.prefix));
   try {
     io.stdout.write(`${JSON.stringify(await jobStatus(client, jobId))}\n`);
     return 0;

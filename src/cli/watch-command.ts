@@ -38,7 +38,7 @@ export async function watchCommand(args: readonly string[], io: CommandIo): Prom
     return 0;
   }
   const jobId = jobIdArgument('watch', positionals);
-  const client = new QueueClient(redisUrl(io.env), parsePrefix(values.prefix));
+  const client = await QueueClient.open(redisUrl(io.env), parsePrefix(values.prefix));
   const reader = client.redis.duplicate();
   try {
     const key = labelsKey(client.prefix, jobId);

@@ -1,6 +1,7 @@
 import { Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { JobSummary } from '../pipeline/job-summary.js';
+import { checkRedis } from './check-redis.js';
 import { QUEUE_NAME } from './queue-keys.js';
 import { bullmqConnection, createRedis } from './redis-connection.js';
 import type { VideoJobData } from './video-job.js';
@@ -12,7 +13,7 @@ export class QueueClient {
   private events: QueueEvents | undefined;
   private closing: Promise<void> | undefined;
 
-  constructor(
+  private constructor(
     readonly redisUrl: string,
     readonly prefix: string,
   ) {
@@ -21,6 +22,12 @@ export class QueueClient {
       prefix,
     });
     this.redis = createRedis(redisUrl);
+  }
+
+  /** Checks that Redis answers, then connects the queue. */
+  static async open(redisUrl: string, prefix: string): Promise<QueueClient> {
+    await checkRedis(redisUrl);
+    return new QueueClient(redisUrl, prefix);
   }
 
   /** BullMQ's queue events, opened on first use (waiting for jobs to finish needs them). */

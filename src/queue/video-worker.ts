@@ -6,6 +6,7 @@ import { LabelSummary } from '../pipeline/label-summary.js';
 import { labelVideo } from '../pipeline/label-video.js';
 import type { JobSummary } from '../pipeline/job-summary.js';
 import { checkInput, redactUrl } from '../source/url-policy.js';
+import { checkRedis } from './check-redis.js';
 import { ProgressThrottle } from './job-progress.js';
 import { cancelChannel, cancelKey, labelsKey, QUEUE_NAME } from './queue-keys.js';
 import { RedisStreamSink } from './redis-stream-sink.js';
@@ -53,6 +54,7 @@ export class VideoWorker {
 
   /** Connects, subscribes to cancellations and starts taking jobs. */
   static async start(options: VideoWorkerOptions): Promise<VideoWorker> {
+    await checkRedis(options.redisUrl);
     const worker = new VideoWorker(options);
     await worker.listenForCancellations();
     await worker.warnAboutEviction();

@@ -94,10 +94,13 @@ describe('URL policy: enqueue and worker refuse the same inputs', () => {
     expect(ok.code).toBe(1);
     expect(ok.stderr).toMatch(/not a video/i);
     expect(worker.child.exitCode).toBeNull();
-    const good = await runCli(['enqueue', '--media-root', root, '--wait', join(root, 'inside.mp4')], env);
+    const good = await runCli(
+      ['enqueue', '--media-root', root, '--wait', join(root, 'inside.mp4')],
+      env,
+    );
     expect(good.code).toBe(0);
     expect(JSON.parse(good.stdout)).toMatchObject({ frames: 10, windows: 7 });
     const counts = await queue.getJobCounts('failed', 'completed', 'active', 'waiting');
-    expect(counts.active + counts.waiting).toBe(0);
+    expect((counts.active ?? 0) + (counts.waiting ?? 0)).toBe(0);
   });
 });
