@@ -15,12 +15,16 @@ import { buildSeedModel } from '../src/model/seed-model.js';
 import { buildFfmpegArgs } from '../src/source/ffmpeg-args.js';
 import { findFfmpeg } from '../src/source/find-ffmpeg.js';
 import { renderShots } from '../src/synth/render-shots.js';
+import { queueRun } from './queue-throughput.js';
 
 /** Length of each benchmark clip, in seconds: long enough to dwarf start-up costs. */
 const CLIP_SECONDS = 20;
 const CLIP_FPS = 30;
 /** The seed model's frame side. */
 const SIDE = 99;
+/** Short files of the queue benchmark: several jobs, so two workers have work to share. */
+const QUEUE_FILES = 8;
+const QUEUE_FILE_SECONDS = 5;
 /** Frames the encoder-only measurement runs. */
 const ENCODER_FRAMES = 960;
 const BATCH = 16;
@@ -34,10 +38,15 @@ interface Clip {
   readonly path: string;
 }
 
-async function makeClip(name: string, width: number, height: number): Promise<Clip> {
+async function makeClip(
+  name: string,
+  width: number,
+  height: number,
+  seconds = CLIP_SECONDS,
+): Promise<Clip> {
   const path = join(cacheDir, `${name}.mp4`);
   if (!existsSync(path)) {
-    const shot = CLIP_SECONDS / 4;
+    const shot = seconds / 4;
     await renderShots({
       out: path,
       width,
@@ -141,4 +150,22 @@ process.stdout.write(
     '| clip | decode only | encoder only | label | label ÷ slower part | label ÷ decode | label --no-cache | cache speed-up |\n' +
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n' +
     `${rows.join('\n')}\n`,
+);
+
+// Queue mode: the same model behind BullMQ, one vs two worker processes, several short files.
+const shortClip = await makeClip('240p-short', 426, 240, QUEUE_FILE_SECONDS);
+const files = Array.from({ length: QUEUE_FILES }, () => shortClip.path);
+const single = labelFps(shortClip, modelDir);
+const queueRows = [];
+for (const workers of [1, 2]) {
+  const run = await queueRun(workers, files, modelDir);
+  const fps = run.frames / run.seconds;
+  queueRows.push(
+    `| ${workers} | ${run.jobs} × ${QUEUE_FILE_SECONDS} s 240p | ${run.frames} | ${run.seconds.toFixed(2)} | ${fps.toFixed(0)} | ${(fps / single.fps).toFixed(2)} |`,
+  );
+}
+process.stdout.write(
+  '\nQueue mode (`framewise worker` processes, jobs added at once; last column: ÷ `label` on one of the files):\n\n' +
+    '| worker processes | jobs | frames | seconds | frames/s | ÷ label |\n| ---: | --- | ---: | ---: | ---: | ---: |\n' +
+    `${queueRows.join('\n')}\n`,
 );

@@ -126,6 +126,10 @@ describe('queue mode end to end', () => {
     expect(summary.segments.map((s) => [s.label, s.start])).toEqual(runs.map((l) => [l.name, l.t]));
     summary.segments.slice(1).forEach((s, i) => expect(s.start).toBe(summary.segments[i]!.end));
 
+    const ttl = await redis.ttl(`${prefix}:labels:${summary.id}`);
+    expect(ttl).toBeGreaterThan(7 * 24 * 3600 - 60);
+    expect(ttl).toBeLessThanOrEqual(7 * 24 * 3600);
+
     const status = await runCli(['status', summary.id], env);
     expect(JSON.parse(status.stdout)).toMatchObject({
       id: summary.id,
@@ -155,6 +159,26 @@ describe('queue mode end to end', () => {
     expect(lines.map((l) => l.frame)).toEqual(Array.from({ length: 97 }, (_, i) => i + 3));
     const local = await runCli(['label', video, '--model', model]);
     expect(out).toBe(local.stdout);
+  });
+
+  it('--job-id deduplicates: the same id twice adds one job', async () => {
+    const queue = new Queue('videos', { connection: { url: REDIS_URL }, prefix });
+    const total = async () => {
+      const counts = await queue.getJobCounts(
+        'waiting',
+        'active',
+        'completed',
+        'failed',
+        'delayed',
+      );
+      return Object.values(counts).reduce((a, b) => a + b, 0);
+    };
+    const before = await total();
+    const args = ['enqueue', video, '--media-root', dirname(video), '--job-id', 'dedup-1'];
+    const [first, second] = [await runCli(args, env), await runCli(args, env)];
+    expect([first.stdout, second.stdout]).toEqual(['dedup-1\n', 'dedup-1\n']);
+    expect(await total()).toBe(before + 1);
+    await queue.close();
   });
 
   it('watch exits 1 for a failed job, and the job failed once, without retries', async () => {

@@ -1,0 +1,95 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { packageRoot } from '../src/model/bundled-model.js';
+import { QUEUE_NAME } from '../src/queue/queue-keys.js';
+import { bullmqConnection, redisUrl } from '../src/queue/redis-connection.js';
+
+/** Result of one queue run: jobs, frames and wall time from the first add to the last completion. */
+export interface QueueRun {
+  readonly workers: number;
+  readonly jobs: number;
+  readonly frames: number;
+  readonly seconds: number;
+}
+
+const workerEntry = join(packageRoot(), 'dist', 'workers', 'video-worker.js');
+
+/**
+ * Starts `workers` worker processes on a fresh prefix, enqueues every file in `files` and
+ * times them until all are completed; then stops the workers and deletes the prefix's keys.
+ */
+export async function queueRun(
+  workers: number,
+  files: readonly string[],
+  modelDir: string,
+): Promise<QueueRun> {
+  const url = redisUrl();
+  const prefix = `bench-${randomUUID()}`;
+  const children = await Promise.all(
+    Array.from({ length: workers }, () => startWorker(prefix, dirname(files[0]!), modelDir)),
+  );
+  const queue = new Queue(QUEUE_NAME, { connection: bullmqConnection(url), prefix });
+  try {
+    const started = performance.now();
+    const jobs = await queue.addBulk(files.map((file) => ({ name: 'label', data: { url: file } })));
+    let frames = 0;
+    for (const job of jobs) {
+      for (;;) {
+        const state = await job.getState();
+        if (state === 'completed') break;
+        if (state === 'failed')
+          throw new Error(`bench job failed: ${(await queue.getJob(job.id!))?.failedReason}`);
+        await sleep(20);
+      }
+      frames += ((await queue.getJob(job.id!))?.returnvalue as { frames: number }).frames;
+    }
+    return { workers, jobs: jobs.length, frames, seconds: (performance.now() - started) / 1000 };
+  } finally {
+    await queue.close();
+    await Promise.all(
+      children.map(async (child) => {
+        child.kill('SIGTERM');
+        if (child.exitCode === null) await once(child, 'exit');
+      }),
+    );
+    await deleteKeys(url, prefix);
+  }
+}
+
+async function startWorker(
+  prefix: string,
+  mediaRoot: string,
+  modelDir: string,
+): Promise<ChildProcess> {
+  const child = spawn(
+    process.execPath,
+    [workerEntry, '--media-root', mediaRoot, '--model', modelDir],
+    {
+      env: { ...process.env, FRAMEWISE_PREFIX: prefix },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
+  let log = '';
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (log += chunk));
+  while (!log.includes('"worker ready"')) {
+    if (child.exitCode !== null) throw new Error(`bench worker exited: ${log}`);
+    await sleep(20);
+  }
+  return child;
+}
+
+async function deleteKeys(url: string, prefix: string): Promise<void> {
+  const redis = new Redis(url);
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+    if (keys.length > 0) await redis.del(...keys);
+    cursor = next;
+  } while (cursor !== '0');
+  redis.disconnect();
+}
