@@ -5,8 +5,10 @@ import { packageRoot } from '../model/bundled-model.js';
 import type { CommandIo } from './command-io.js';
 import { cancelCommand } from './cancel-command.js';
 import { enqueueCommand } from './enqueue-command.js';
+import { evaluateCommand } from './evaluate-command.js';
 import { labelCommand } from './label-command.js';
 import { statusCommand } from './status-command.js';
+import { trainCommand } from './train-command.js';
 import { watchCommand } from './watch-command.js';
 import { workerCommand } from './worker-command.js';
 
@@ -19,6 +21,8 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   watch: watchCommand,
   status: statusCommand,
   cancel: cancelCommand,
+  train: trainCommand,
+  evaluate: evaluateCommand,
 };
 
 const USAGE = `usage: framewise <command> [options]
@@ -30,6 +34,8 @@ commands:
   watch <jobId>     print a job's labels as they arrive
   status <jobId>    print a job's state, progress and summary
   cancel <jobId>    stop a job
+  train             train a model on labeled clips
+  evaluate          score a model's event detection (e.g. cuts) on labeled clips
 
 framewise <command> --help shows a command's options.
 `;

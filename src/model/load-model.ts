@@ -12,9 +12,9 @@ import {
   type Preprocessing,
 } from './framewise-config.js';
 import { FrameEncoder } from './frame-encoder.js';
+import { modelFromArtifacts } from './model-from-artifacts.js';
 import { MODEL_JSON, directoryLoader } from './model-files.js';
 import { RecurrentHead } from './recurrent-head.js';
-import { skipInitializers } from './skip-initializers.js';
 import { splitModel, type SplitModel } from './split-model.js';
 
 /** Frames per window when neither the model nor framewise.json fixes it. */
@@ -52,7 +52,7 @@ export async function loadModel(location: string): Promise<LoadedModel> {
   let model: tf.LayersModel;
   try {
     const handler = isUrl ? tf.io.http(location) : directoryLoader(source);
-    model = await tf.loadLayersModel(skipInitializers(handler));
+    model = await modelFromArtifacts(await handler.load!(), location);
   } catch (error) {
     if (error instanceof FramewiseError) throw error;
     throw new ModelError(

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { isRecurrent } from './split-model.js';
+import { ModelError } from '../errors.js';
+import { isBidirectional, isRecurrent } from './split-model.js';
 
 type LayerConstructor = new (config: tf.serialization.ConfigDict) => tf.layers.Layer;
 
@@ -30,13 +31,13 @@ export class StreamState {
 }
 
 /**
- * The model's head: its recurrent layers, then Dense, Dropout and Activation layers. Runs in
- * two ways:
+ * The model's head: its recurrent (or Bidirectional) layers, then Dense, Dropout and
+ * Activation layers. Runs in two ways:
  * - window mode: each window from a fresh state, many windows in one call, exactly the model's
  *   training semantics;
  * - stateful mode: the state carries across the stream, several frames per call. The model's
  *   own recurrent layers are stepped (copies of them that return their states, with the same
- *   weights); the cell maths is not re-derived.
+ *   weights); the cell maths is not re-derived. A head with a Bidirectional layer cannot.
  */
 export class RecurrentHead {
   /**
@@ -45,6 +46,8 @@ export class RecurrentHead {
    */
   private readonly steppers: tf.layers.Layer[];
   private readonly lastRecurrent: number;
+  /** The first Bidirectional layer, which rules out stateful mode. */
+  private readonly bidirectional: tf.layers.Layer | undefined;
 
   constructor(
     private readonly layers: readonly tf.layers.Layer[],
@@ -52,7 +55,23 @@ export class RecurrentHead {
     readonly classes: number,
   ) {
     this.lastRecurrent = layers.findLastIndex(isRecurrent);
-    this.steppers = layers.filter(isRecurrent).map(stepperFor);
+    this.bidirectional = layers.find(isBidirectional);
+    this.steppers =
+      this.bidirectional === undefined ? layers.filter(isRecurrent).map(stepperFor) : [];
+  }
+
+  /**
+   * Throws unless the head can carry its state from frame to frame (stateful mode): a
+   * Bidirectional layer also reads each window from its end, which a stream does not have.
+   * @throws ModelError (`FW_ERR_UNSUPPORTED_MODEL`) naming the Bidirectional layer.
+   */
+  assertStateful(): void {
+    if (this.bidirectional === undefined) return;
+    throw new ModelError(
+      'FW_ERR_UNSUPPORTED_MODEL',
+      `Bidirectional layer ${this.bidirectional.name} reads the window backwards too; it cannot ` +
+        `run in stateful mode; use --mode window`,
+    );
   }
 
   /** Frees the stepping copies' weights; the model's own layers are the model's to dispose. */
@@ -74,8 +93,9 @@ export class RecurrentHead {
     });
   }
 
-  /** A zero state for a new stream in stateful mode. */
+  /** A zero state for a new stream in stateful mode; see {@link RecurrentHead.assertStateful}. */
   createState(): StreamState {
+    this.assertStateful();
     return new StreamState(
       this.steppers.map((layer) =>
         Array.from({ length: stateCount(layer) }, () => tf.zeros([1, unitsOf(layer)])),

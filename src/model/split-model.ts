@@ -1,10 +1,19 @@
 import * as tf from '@tensorflow/tfjs';
 import { ModelError } from '../errors.js';
+import { RESET_AFTER_GRU_CLASS } from './reset-after-gru.js';
 
 /** Class names of the recurrent layers framewise can step. */
-const RECURRENT_CLASSES = new Set(['LSTM', 'GRU', 'SimpleRNN']);
+const RECURRENT_CLASSES = new Set(['LSTM', 'GRU', 'SimpleRNN', RESET_AFTER_GRU_CLASS]);
+/** Wraps a recurrent layer and also runs it backwards: window mode only. */
+const BIDIRECTIONAL = 'Bidirectional';
 /** Layers allowed after the encoder besides recurrent ones: they act on the last axis only. */
 const POINTWISE_CLASSES = new Set(['Dense', 'Dropout', 'Activation']);
+
+/** What framewise runs, for messages that refuse a model. */
+export const SUPPORTED_MODELS =
+  'one [batch, time, height, width, channels] input, TimeDistributed per-frame layers (the ' +
+  'encoder), then LSTM, GRU, SimpleRNN or Bidirectional layers and Dense, Dropout or ' +
+  'Activation layers';
 
 /** A model split at the boundary between its per-frame encoder and its recurrent head. */
 export interface SplitModel {
@@ -28,22 +37,26 @@ export interface SplitModel {
 
 /**
  * Splits a `[batch, time, height, width, channels]` video classifier into its per-frame encoder
- * (the layers wrapped by the leading `TimeDistributed` layers) and its head (recurrent layers,
- * then Dense/Dropout/Activation). Anything else is refused naming the layer.
+ * (the layers wrapped by the leading `TimeDistributed` layers) and its head (recurrent or
+ * Bidirectional layers, then Dense/Dropout/Activation). Anything else is refused naming the
+ * layer and what framewise supports.
  */
 export function splitModel(model: tf.LayersModel): SplitModel {
   const input = model.inputs;
   if (input.length !== 1) {
+    const names = input.map((tensor) => tensor.sourceLayer.name).join(', ');
+    throw unsupported(`the model has ${input.length} inputs (${names})`);
+  }
+  const layers = linearLayers(model);
+  const firstHead = layers.findIndex((layer) => layer.getClassName() !== 'TimeDistributed');
+  if (firstHead === 0 && isRecurrentLike(layers[0]!)) {
     throw unsupported(
-      `the model has ${input.length} inputs; framewise supports exactly one video input`,
+      `layer ${describe(layers[0])} comes before the TimeDistributed per-frame encoder`,
     );
   }
   const shape = input[0]!.shape;
   if (shape.length !== 5) {
-    throw unsupported(
-      `the model's input must be rank 5 [batch, time, height, width, channels], got shape ` +
-        JSON.stringify(shape),
-    );
+    throw unsupported(`the model's input has shape ${JSON.stringify(shape)}`);
   }
   const [, time, height, width, channels] = shape;
   if (
@@ -52,16 +65,12 @@ export function splitModel(model: tf.LayersModel): SplitModel {
     (channels !== 1 && channels !== 3)
   ) {
     throw unsupported(
-      `the model's frame shape must be fixed, with 1 or 3 channels, got ${JSON.stringify(shape.slice(2))}`,
+      `the model's frames have shape ${JSON.stringify(shape.slice(2))}, which must be fixed, ` +
+        `with 1 or 3 channels`,
     );
   }
-  const layers = linearLayers(model);
-  const firstHead = layers.findIndex((layer) => layer.getClassName() !== 'TimeDistributed');
   if (firstHead <= 0) {
-    throw unsupported(
-      `the model must start with TimeDistributed layers (the per-frame encoder), got ` +
-        describe(layers[0]),
-    );
+    throw unsupported(`the model starts with ${describe(layers[0])}, not a TimeDistributed layer`);
   }
   const encoderLayers = layers.slice(0, firstHead).map(innerLayer);
   const headLayers = layers.slice(firstHead);
@@ -92,9 +101,18 @@ export function splitModel(model: tf.LayersModel): SplitModel {
   };
 }
 
-/** True when framewise steps this layer as a recurrent layer. */
+/** True when framewise steps this layer as a recurrent layer (Bidirectional is not stepped). */
 export function isRecurrent(layer: tf.layers.Layer): boolean {
   return RECURRENT_CLASSES.has(layer.getClassName());
+}
+
+/** True for a Bidirectional wrapper: it runs in window mode only. */
+export function isBidirectional(layer: tf.layers.Layer): boolean {
+  return layer.getClassName() === BIDIRECTIONAL;
+}
+
+function isRecurrentLike(layer: tf.layers.Layer): boolean {
+  return isRecurrent(layer) || isBidirectional(layer);
 }
 
 /** The model's layers in order, refusing graphs that are not a single chain. */
@@ -104,7 +122,7 @@ function linearLayers(model: tf.LayersModel): tf.layers.Layer[] {
     const inbound = layer.inboundNodes.flatMap((node) => node.inboundLayers);
     if (inbound.length > 1) {
       throw unsupported(
-        `layer ${describe(layer)} has ${inbound.length} inputs; framewise supports a single chain of layers`,
+        `layer ${describe(layer)} has ${inbound.length} inputs (${inbound.map((l) => l.name).join(', ')})`,
       );
     }
   }
@@ -118,30 +136,28 @@ function innerLayer(wrapper: tf.layers.Layer): tf.layers.Layer {
 }
 
 function checkHead(head: tf.layers.Layer[]): void {
-  const recurrent = head.filter(isRecurrent);
-  if (recurrent.length === 0) {
-    throw unsupported(
-      `no recurrent layer after the TimeDistributed encoder; framewise supports LSTM, GRU and ` +
-        `SimpleRNN heads`,
-    );
+  if (!head.some(isRecurrentLike)) {
+    throw unsupported(`the model has no recurrent layer after its TimeDistributed encoder`);
   }
   for (const layer of head) {
     const name = layer.getClassName();
     if (name === 'TimeDistributed') {
-      throw unsupported(
-        `${describe(layer)} after the encoder; TimeDistributed layers must come first`,
-      );
+      throw unsupported(`layer ${describe(layer)} comes after the recurrent head`);
     }
-    if (!RECURRENT_CLASSES.has(name) && !POINTWISE_CLASSES.has(name)) {
-      throw unsupported(
-        `layer ${describe(layer)} is not supported after the encoder; framewise supports ` +
-          `LSTM, GRU, SimpleRNN, Dense, Dropout and Activation there`,
-      );
+    if (!isRecurrentLike(layer)) {
+      if (!POINTWISE_CLASSES.has(name)) {
+        throw unsupported(`layer ${describe(layer)} is not supported after the encoder`);
+      }
+      continue;
     }
-    const config = layer.getConfig();
-    if (isRecurrent(layer) && (config.goBackwards === true || config.stateful === true)) {
+    const recurrent = isBidirectional(layer) ? innerLayer(layer) : layer;
+    if (!isRecurrent(recurrent)) {
+      throw unsupported(`layer ${describe(layer)} wraps ${describe(recurrent)}`);
+    }
+    const config = recurrent.getConfig();
+    if (config.goBackwards === true || config.stateful === true) {
       throw unsupported(
-        `${describe(layer)} runs backwards or is stateful; framewise steps forward RNNs`,
+        `layer ${describe(layer)} ${config.stateful === true ? 'is stateful' : 'runs backwards'}`,
       );
     }
   }
@@ -151,6 +167,9 @@ function describe(layer: tf.layers.Layer | undefined): string {
   return layer === undefined ? 'nothing' : `${layer.name} (${layer.getClassName()})`;
 }
 
-function unsupported(message: string): ModelError {
-  return new ModelError('FW_ERR_UNSUPPORTED_MODEL', message);
+function unsupported(what: string): ModelError {
+  return new ModelError(
+    'FW_ERR_UNSUPPORTED_MODEL',
+    `${what}; framewise supports ${SUPPORTED_MODELS}`,
+  );
 }

@@ -30,6 +30,8 @@ export async function* labelVideo(
   options: LabelOptions,
   controls: LabelVideoControls = {},
 ): AsyncGenerator<Label, LabelCounters> {
+  // Refuse a head that cannot run stateful before ffmpeg starts, not at the first batch.
+  if (options.mode === 'stateful') model.head.assertStateful();
   const { split, preprocessing } = model;
   const source = await FrameSource.open({
     input,

@@ -10,6 +10,13 @@ export interface Shot {
   readonly source: string;
   /** Length in seconds. */
   readonly seconds: number;
+  /**
+   * Size the source renders at, when it differs from the video's (e.g. larger, to pan over).
+   * @defaultValue the video's size
+   */
+  readonly sourceSize?: { readonly width: number; readonly height: number };
+  /** A filter chain applied to the shot before it is scaled to the video's size. */
+  readonly filters?: string;
 }
 
 /** What {@link renderShots} makes. */
@@ -39,17 +46,25 @@ export async function renderShots(options: RenderShotsOptions): Promise<string> 
   const { out, shots, width, height, fps, codec = 'h264' } = options;
   const ffmpeg = await findFfmpeg();
   await mkdir(dirname(out), { recursive: true });
-  const inputs = shots.flatMap((shot) => [
-    '-f',
-    'lavfi',
-    '-t',
-    String(shot.seconds),
-    '-i',
-    `${shot.source}${shot.source.includes('=') ? ':' : '='}size=${width}x${height}:rate=${fps}`,
-  ]);
-  const labels = shots.map((_, i) => `[${i}:v]`).join('');
+  const inputs = shots.flatMap((shot) => {
+    const size = shot.sourceSize ?? { width, height };
+    const separator = shot.source.includes('=') ? ':' : '=';
+    return [
+      '-f',
+      'lavfi',
+      '-t',
+      String(shot.seconds),
+      '-i',
+      `${shot.source}${separator}size=${size.width}x${size.height}:rate=${fps}`,
+    ];
+  });
+  const chains = shots.map((shot, i) => {
+    const filters = shot.filters === undefined ? '' : `${shot.filters},`;
+    return `[${i}:v]${filters}scale=${width}:${height},setsar=1,fps=${fps}[s${i}]`;
+  });
+  const labels = shots.map((_, i) => `[s${i}]`).join('');
   const pixFmt = codec === 'png' ? 'rgb24' : 'yuv420p';
-  const filter = `${labels}concat=n=${shots.length}:v=1:a=0,format=${pixFmt}[v]`;
+  const filter = `${chains.join(';')};${labels}concat=n=${shots.length}:v=1:a=0,format=${pixFmt}[v]`;
   const encode =
     codec === 'png'
       ? ['-c:v', 'png', '-f', 'matroska']

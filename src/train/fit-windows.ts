@@ -1,0 +1,135 @@
+import * as tf from '@tensorflow/tfjs';
+import type { LoadedModel } from '../model/load-model.js';
+import { pixelsToFloats } from '../model/pixels-to-floats.js';
+import type { WindowExamples } from './window-examples.js';
+
+/** Training settings of {@link fitWindows}. */
+export interface FitOptions {
+  /** Most passes over the training windows. */
+  readonly epochs: number;
+  /** Windows per gradient step. */
+  readonly batchSize: number;
+  /** Adam's learning rate. */
+  readonly learningRate: number;
+  /** Epochs without a better validation loss before training stops (early stopping). */
+  readonly patience: number;
+  /** Train only the head on embeddings (the examples hold embeddings). */
+  readonly frozenEncoder: boolean;
+  /** Called after each epoch with its metrics. */
+  readonly onEpoch?: (epoch: number, logs: EpochLogs) => void;
+}
+
+/** One epoch's metrics. */
+export interface EpochLogs {
+  readonly loss: number;
+  readonly acc: number;
+  readonly val_loss: number;
+  readonly val_acc: number;
+}
+
+/** What training reached: the best epoch's metrics, whose weights the model keeps. */
+export interface FitResult {
+  readonly epochs: number;
+  readonly bestEpoch: number;
+  readonly best: EpochLogs;
+}
+
+/**
+ * Trains the model (or, with a frozen encoder, only its head) on windows, validating on held-out
+ * windows after each epoch; stops after `patience` epochs without a better validation loss and
+ * restores the best epoch's weights. Classes are weighted by inverse frequency: cut windows are
+ * rare next to same-shot ones.
+ */
+export async function fitWindows(
+  model: LoadedModel,
+  train: WindowExamples,
+  validation: WindowExamples,
+  options: FitOptions,
+): Promise<FitResult> {
+  const classes = model.split.classes;
+  const net = options.frozenEncoder ? headModel(model) : model.model;
+  net.compile({
+    optimizer: tf.train.adam(options.learningRate),
+    loss: 'categoricalCrossentropy',
+    metrics: ['accuracy'],
+  });
+  const [x, y] = tensors(model, train, classes);
+  const [vx, vy] = tensors(model, validation, classes);
+  let best: { epoch: number; logs: EpochLogs; weights: tf.Tensor[] } | undefined;
+  let epochs = 0;
+  try {
+    await net.fit(x, y, {
+      epochs: options.epochs,
+      batchSize: options.batchSize,
+      shuffle: true,
+      validationData: [vx, vy],
+      classWeight: classWeights(train.labels, classes),
+      verbose: 0,
+      callbacks: {
+        onEpochEnd: async (epoch, raw) => {
+          epochs = epoch + 1;
+          const logs = epochLogs(raw);
+          options.onEpoch?.(epoch + 1, logs);
+          if (best === undefined || logs.val_loss < best.logs.val_loss) {
+            tf.dispose(best?.weights);
+            best = { epoch: epoch + 1, logs, weights: net.getWeights().map((w) => w.clone()) };
+          } else if (epoch + 1 - best.epoch >= options.patience) {
+            net.stopTraining = true;
+          }
+        },
+      },
+    });
+    net.setWeights(best!.weights);
+    return { epochs, bestEpoch: best!.epoch, best: best!.logs };
+  } finally {
+    tf.dispose([x, y, vx, vy, ...(best?.weights ?? [])]);
+  }
+}
+
+/** The head alone, on `[window, embedding]` inputs, sharing the model's own head layers. */
+function headModel(model: LoadedModel): tf.Sequential {
+  const head = tf.sequential();
+  head.add(tf.layers.inputLayer({ inputShape: [null, model.split.embeddingSize] }));
+  for (const layer of model.split.headLayers) head.add(layer);
+  return head;
+}
+
+function tensors(
+  model: LoadedModel,
+  examples: WindowExamples,
+  classes: number,
+): [tf.Tensor, tf.Tensor] {
+  const y = tf.oneHot(tf.tensor1d(examples.labels, 'int32'), classes);
+  const first = examples.inputs[0];
+  if (first instanceof Float32Array) {
+    const n = first.length / model.split.embeddingSize;
+    const data = new Float32Array(examples.inputs.length * first.length);
+    examples.inputs.forEach((input, i) => data.set(input as Float32Array, i * first.length));
+    return [tf.tensor3d(data, [examples.inputs.length, n, model.split.embeddingSize]), y];
+  }
+  const { height, width, channels } = model.split;
+  const frameLength = height * width * channels;
+  const frames = examples.inputs.flatMap((input) => input as readonly Uint8Array[]);
+  const n = (first as readonly Uint8Array[] | undefined)?.length ?? 1;
+  const data = pixelsToFloats(frames, frameLength, model.preprocessing);
+  return [tf.tensor5d(data, [examples.inputs.length, n, height, width, channels]), y];
+}
+
+function classWeights(labels: readonly number[], classes: number): Record<number, number> {
+  const counts = new Array<number>(classes).fill(0);
+  for (const label of labels) counts[label]!++;
+  const weights: Record<number, number> = {};
+  counts.forEach((count, c) => (weights[c] = count === 0 ? 1 : labels.length / (classes * count)));
+  return weights;
+}
+
+function epochLogs(raw: tf.Logs | undefined): EpochLogs {
+  const get = (...keys: string[]) =>
+    keys.map((k) => raw?.[k]).find((v) => typeof v === 'number') ?? NaN;
+  return {
+    loss: get('loss'),
+    acc: get('acc', 'accuracy'),
+    val_loss: get('val_loss'),
+    val_acc: get('val_acc', 'val_accuracy'),
+  };
+}

@@ -1,0 +1,72 @@
+/** Precision and recall of detected events against true ones. */
+export interface EventScores {
+  /** Detected events within the tolerance of a true event (each true event matched once). */
+  readonly truePositives: number;
+  /** Detected events matching no true event. */
+  readonly falsePositives: number;
+  /** True events no detection matched. */
+  readonly falseNegatives: number;
+  /** truePositives / detected (1 when nothing was detected). */
+  readonly precision: number;
+  /** truePositives / true events (1 when there were none). */
+  readonly recall: number;
+}
+
+/**
+ * Matches detected event times to true ones, each at most once, greedily in time order, when
+ * they are at most `toleranceSec` apart.
+ */
+export function matchEvents(
+  detected: readonly number[],
+  truth: readonly number[],
+  toleranceSec: number,
+): EventScores {
+  const open = [...truth].sort((a, b) => a - b);
+  let truePositives = 0;
+  for (const t of [...detected].sort((a, b) => a - b)) {
+    let best = -1;
+    for (const [i, candidate] of open.entries()) {
+      if (
+        Math.abs(candidate - t) <= toleranceSec &&
+        (best < 0 || Math.abs(candidate - t) < Math.abs(open[best]! - t))
+      ) {
+        best = i;
+      }
+    }
+    if (best >= 0) {
+      open.splice(best, 1);
+      truePositives++;
+    }
+  }
+  return addRates({
+    truePositives,
+    falsePositives: detected.length - truePositives,
+    falseNegatives: open.length,
+  });
+}
+
+/** Adds precision and recall to counts (of one video, or summed over many). */
+export function addRates(
+  counts: Pick<EventScores, 'truePositives' | 'falsePositives' | 'falseNegatives'>,
+): EventScores {
+  const detected = counts.truePositives + counts.falsePositives;
+  const truth = counts.truePositives + counts.falseNegatives;
+  return {
+    ...counts,
+    precision: detected === 0 ? 1 : counts.truePositives / detected,
+    recall: truth === 0 ? 1 : counts.truePositives / truth,
+  };
+}
+
+/**
+ * Event times from a label sequence: the time of the first label of each run of `name`
+ * (for cuts: the first window holding the cut ends on the cut's first new frame).
+ */
+export function eventsFromLabels(
+  labels: readonly { readonly t: number; readonly name?: string }[],
+  name: string,
+): number[] {
+  return labels
+    .filter((l, i) => l.name === name && (i === 0 || labels[i - 1]!.name !== name))
+    .map((l) => l.t);
+}

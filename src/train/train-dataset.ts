@@ -1,0 +1,150 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { UsageError } from '../errors.js';
+import { FRAMEWISE_JSON, type FramewiseConfig } from '../model/framewise-config.js';
+import type { LoadedModel } from '../model/load-model.js';
+import { saveModelToDirectory } from '../model/model-files.js';
+import { SeededRandom } from '../synth/seeded-random.js';
+import type { Annotations } from './annotations.js';
+import { calibrateBatchNorm } from './calibrate-batch-norm.js';
+import { sampleFrames } from './sample-frames.js';
+import { fitWindows, type EpochLogs, type FitResult } from './fit-windows.js';
+import { collectExamples, type WindowExamples } from './window-examples.js';
+
+/** Frames the frozen encoder's BatchNorm statistics are measured on. */
+const CALIBRATION_FRAMES = 512;
+
+/** Everything `framewise train` decided, checked. */
+export interface TrainSettings {
+  readonly dataDir: string;
+  readonly outDir: string;
+  readonly annotations: Annotations;
+  readonly window: number;
+  readonly stride: number;
+  readonly fps?: number;
+  readonly epochs: number;
+  readonly batchSize: number;
+  readonly learningRate: number;
+  readonly patience: number;
+  /** Share of the videos held out for validation, in (0, 1). */
+  readonly validationFraction: number;
+  readonly frozenEncoder: boolean;
+  readonly seed: number;
+  readonly onProgress: (line: string) => void;
+}
+
+/** What `framewise train` reports at the end. */
+export interface TrainReport extends FitResult {
+  readonly out: string;
+  readonly classes: readonly string[];
+  readonly trainVideos: number;
+  readonly validationVideos: number;
+  readonly trainWindows: number;
+  readonly validationWindows: number;
+}
+
+/**
+ * Trains `model` on a dataset: splits it by video (no window of a validation video is seen in
+ * training), cuts labeled windows from every video, fits, and writes the model with its
+ * framewise.json (class names, window, fps, preprocessing).
+ */
+export async function trainOnDataset(
+  model: LoadedModel,
+  settings: TrainSettings,
+): Promise<TrainReport> {
+  const { train, validation } = splitVideos([...settings.annotations.videos.keys()], settings);
+  const collect = async (videos: readonly string[]): Promise<WindowExamples> => {
+    const examples: WindowExamples = { inputs: [], labels: [] };
+    for (const video of videos) {
+      await collectExamples(
+        join(settings.dataDir, video),
+        settings.annotations.videos.get(video)!,
+        model,
+        {
+          window: settings.window,
+          stride: settings.stride,
+          ...(settings.fps === undefined ? {} : { fps: settings.fps }),
+          classes: settings.annotations.classes,
+          embeddings: settings.frozenEncoder,
+          batch: 32,
+        },
+        examples,
+      );
+      settings.onProgress(`windows from ${video}: ${examples.labels.length} so far`);
+    }
+    return examples;
+  };
+  if (settings.frozenEncoder) {
+    // Spread over the training videos: every 4th frame, up to a few hundred.
+    const sample = await sampleFrames(
+      train.map((v) => join(settings.dataDir, v)),
+      model,
+      {
+        step: 4,
+        max: CALIBRATION_FRAMES,
+        ...(settings.fps === undefined ? {} : { fps: settings.fps }),
+      },
+    );
+    const layers = calibrateBatchNorm(model, sample);
+    settings.onProgress(
+      `calibrated ${layers} BatchNorm layers of the frozen encoder on ${sample.length} frames`,
+    );
+  }
+  const trainExamples = await collect(train);
+  const validationExamples = await collect(validation);
+  if (trainExamples.labels.length === 0 || validationExamples.labels.length === 0) {
+    throw new UsageError(
+      'no labeled windows to train or validate on: check that the annotations cover the videos',
+    );
+  }
+  const result = await fitWindows(model, trainExamples, validationExamples, {
+    epochs: settings.epochs,
+    batchSize: settings.batchSize,
+    learningRate: settings.learningRate,
+    patience: settings.patience,
+    frozenEncoder: settings.frozenEncoder,
+    onEpoch: (epoch, logs) => settings.onProgress(formatEpoch(epoch, settings.epochs, logs)),
+  });
+  await saveModelToDirectory(model.model, settings.outDir);
+  const config: FramewiseConfig = {
+    classNames: settings.annotations.classes,
+    input: model.preprocessing,
+    window: settings.window,
+    ...(settings.fps === undefined ? {} : { fps: settings.fps }),
+  };
+  await writeFile(join(settings.outDir, FRAMEWISE_JSON), `${JSON.stringify(config, null, 2)}\n`);
+  return {
+    ...result,
+    out: settings.outDir,
+    classes: settings.annotations.classes,
+    trainVideos: train.length,
+    validationVideos: validation.length,
+    trainWindows: trainExamples.labels.length,
+    validationWindows: validationExamples.labels.length,
+  };
+}
+
+/** A seeded split of the videos into training and validation sets. */
+function splitVideos(videos: readonly string[], settings: TrainSettings) {
+  if (videos.length < 2) {
+    throw new UsageError(
+      `training needs at least 2 annotated videos (one to validate on), got ${videos.length}`,
+    );
+  }
+  const random = new SeededRandom(settings.seed);
+  const shuffled = [...videos].sort();
+  for (let i = shuffled.length - 1; i > 0; i--) {
+    const j = random.integer(0, i);
+    [shuffled[i], shuffled[j]] = [shuffled[j]!, shuffled[i]!];
+  }
+  const count = Math.min(
+    videos.length - 1,
+    Math.max(1, Math.round(videos.length * settings.validationFraction)),
+  );
+  return { validation: shuffled.slice(0, count), train: shuffled.slice(count) };
+}
+
+function formatEpoch(epoch: number, epochs: number, logs: EpochLogs): string {
+  const f = (x: number) => x.toFixed(4);
+  return `epoch ${epoch}/${epochs}  loss ${f(logs.loss)}  acc ${f(logs.acc)}  val_loss ${f(logs.val_loss)}  val_acc ${f(logs.val_acc)}`;
+}

@@ -1,0 +1,112 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { renderShots } from '../../src/synth/render-shots.js';
+import { SeededRandom } from '../../src/synth/seeded-random.js';
+import { parseJsonLines, runCli } from '../helpers/cli.js';
+
+interface TrainReport {
+  best: { val_acc: number };
+  classes: string[];
+  trainVideos: number;
+  validationVideos: number;
+  trainWindows: number;
+  validationWindows: number;
+}
+
+/**
+ * A small balanced dataset: each video is a still colour shot ("calm") and a Game of Life
+ * shot ("busy"), in random order; chance is 0.5.
+ */
+async function makeDataset(videos: number): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'framewise-train-'));
+  const random = new SeededRandom(7);
+  const rows = ['video,start,end,label'];
+  for (let v = 0; v < videos; v++) {
+    const calm = {
+      source: `color=c=0x${random.colour()}`,
+      seconds: 2,
+      filters: 'noise=alls=10:allf=t',
+    };
+    const busy = {
+      source: `life=seed=${random.integer(0, 1000)}:ratio=0.3:life_color=#${random.colour()}`,
+      seconds: 2,
+    };
+    const calmFirst = random.next() < 0.5;
+    const name = `v${v}.mp4`;
+    await renderShots({
+      out: join(dir, name),
+      width: 64,
+      height: 48,
+      fps: 10,
+      shots: calmFirst ? [calm, busy] : [busy, calm],
+    });
+    rows.push(
+      `${name},0,2,${calmFirst ? 'calm' : 'busy'}`,
+      `${name},2,4,${calmFirst ? 'busy' : 'calm'}`,
+    );
+  }
+  await writeFile(join(dir, 'labels.csv'), `${rows.join('\n')}\n`);
+  return dir;
+}
+
+describe('framewise train', () => {
+  let data: string;
+
+  beforeAll(async () => {
+    data = await makeDataset(8);
+  });
+
+  // Full training runs TensorFlow.js' pure-JS convolution gradients: a few epochs only.
+  it.each([
+    ['--freeze-encoder', ['--freeze-encoder', '--epochs', '15']],
+    ['full training on the cpu backend', ['--backend', 'cpu', '--epochs', '3']],
+  ])(
+    '%s learns: validation accuracy well above chance, and the model labels',
+    { timeout: 180_000 },
+    async (_name, extra) => {
+      const out = await mkdtemp(join(tmpdir(), 'framewise-trained-'));
+      const trained = await runCli([
+        'train',
+        '--data',
+        data,
+        '--out',
+        out,
+        '--size',
+        '16',
+        '--validation',
+        '0.25',
+        '--learning-rate',
+        '0.01',
+        ...extra,
+      ]);
+      expect(trained.code, trained.stderr).toBe(0);
+      expect(trained.stderr).toMatch(
+        /epoch 1\/\d+ {2}loss \d\.\d{4} {2}acc \d\.\d{4} {2}val_loss \d\.\d{4} {2}val_acc \d\.\d{4}/,
+      );
+      const report = JSON.parse(trained.stdout) as TrainReport;
+      expect(report).toMatchObject({
+        classes: ['busy', 'calm'],
+        trainVideos: 6,
+        validationVideos: 2,
+      });
+      expect(report.validationWindows).toBe(2 * 37);
+      expect(report.best.val_acc).toBeGreaterThan(0.8);
+
+      const labeled = await runCli(['label', join(data, 'v0.mp4'), '--model', out]);
+      expect(labeled.code).toBe(0);
+      const names = parseJsonLines<{ name: string }>(labeled.stdout).map((l) => l.name);
+      expect(new Set(names)).toEqual(new Set(['busy', 'calm']));
+    },
+  );
+
+  it('refuses full training on wasm, saying what to do', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'framewise-trained-'));
+    const refused = await runCli(['train', '--data', data, '--out', out, '--backend', 'wasm']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(
+      /wasm backend lacks.*--backend cpu or tensorflow, or --freeze-encoder/,
+    );
+  });
+});
