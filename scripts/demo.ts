@@ -1,31 +1,37 @@
 /**
- * `npm run demo`: renders a short video of synthetic shots joined by hard cuts and labels it
- * with the bundled model, as a person would run framewise for the first time.
+ * `npm run demo`: renders a short synthetic video of shots joined by hard cuts (camera motion,
+ * colour drift and noise inside the shots) and labels it with the bundled cut detector, as a
+ * person would run framewise for the first time.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { packageRoot } from '../src/model/bundled-model.js';
-import { renderShots } from '../src/synth/render-shots.js';
+import { CUT, LABELS_CSV, makeCutDataset } from '../src/synth/cut-dataset.js';
 
 const root = packageRoot();
-const video = join(root, '.cache', 'demo', 'demo.mp4');
-if (!existsSync(video)) {
-  process.stderr.write(`rendering the demo video ${video} …\n`);
-  await renderShots({
-    out: video,
-    width: 320,
-    height: 240,
+const dir = join(root, '.cache', 'demo');
+const video = join(dir, 'video-000.mp4');
+if (!existsSync(join(dir, LABELS_CSV))) {
+  process.stderr.write(`rendering a demo video in ${dir} …\n`);
+  await makeCutDataset({
+    dir,
+    videos: 1,
+    seed: 2026,
+    sources: ['testsrc', 'mandelbrot', 'smptehdbars', 'life', 'color', 'yuvtestsrc'],
+    variation: { panSpeed: 3, hueDrift: 40, noise: [0, 30] },
     fps: 25,
-    shots: [
-      { source: 'testsrc2', seconds: 3 },
-      { source: 'mandelbrot', seconds: 3 },
-      { source: 'smptehdbars', seconds: 2 },
-      { source: 'life=mold=10:ratio=0.5:life_color=#00ff00', seconds: 3 },
-      { source: 'cellauto=rule=110', seconds: 2 },
-    ],
+    window: 4,
+    shots: [6, 6],
+    shotFrames: [40, 80],
   });
 }
+const cuts = (await readFile(join(dir, LABELS_CSV), 'utf8'))
+  .split('\n')
+  .filter((row) => row.endsWith(`,${CUT}`))
+  .map((row) => Number(row.split(',')[1]).toFixed(2));
+process.stderr.write(`the video's hard cuts are at ${cuts.join(', ')} s\n`);
 const cli = join(root, 'dist', 'src', 'cli', 'main.js');
 const args = ['label', video, '--format', 'pretty', '--stats', ...process.argv.slice(2)];
 process.stderr.write(`$ framewise ${args.join(' ')}\n`);

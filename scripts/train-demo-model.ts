@@ -25,11 +25,10 @@ const common = { fps: 25, window: 4 } as const;
 const sets: Record<string, Omit<CutDatasetOptions, 'dir'>> = {
   train: {
     ...common,
-    // Many short shots: many cuts between many pairs of sources to learn from.
-    videos: 200,
+    videos: 120,
     seed: 1,
-    shots: [4, 8],
-    shotFrames: [12, 50],
+    shots: [3, 6],
+    shotFrames: [20, 90],
     sources: ['testsrc2', 'mandelbrot', 'life', 'rgbtestsrc', 'smptebars', 'pal75bars', 'color'],
     variation: { panSpeed: 4, hueDrift: 60, noise: [0, 35] },
   },

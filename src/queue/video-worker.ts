@@ -1,5 +1,6 @@
 import { UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
+import type { LabelOptions } from '../config/label-options.js';
 import { FramewiseError } from '../errors.js';
 import type { LabelCounters } from '../pipeline/label-frames.js';
 import { LabelSummary } from '../pipeline/label-summary.js';
@@ -168,7 +169,7 @@ export class VideoWorker {
     job: Job<VideoJobData, JobSummary>,
     input: string,
     inputArgs: readonly string[],
-    options: ReturnType<typeof parseVideoJob>['options'],
+    options: LabelOptions,
     signal: AbortSignal | undefined,
   ): Promise<JobSummary> {
     const key = labelsKey(this.options.prefix, job.id ?? '');

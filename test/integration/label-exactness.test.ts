@@ -5,16 +5,7 @@ import type { SeedModelOptions } from '../../src/model/seed-model.js';
 import { parseJsonLines, runCli } from '../helpers/cli.js';
 import { predictScores, saveSeedModel, sequenceScores } from '../helpers/models.js';
 import { decodeReference, makeVideo } from '../helpers/videos.js';
-
-interface LabelLine {
-  frame: number;
-  start: number;
-  t: number;
-  label: number;
-  name?: string;
-  score: number;
-  scores: number[];
-}
+import type { LabelRecord } from '../../src/sink/jsonl-sink.js';
 
 /** Frame size of the test models and video: the video is lossless at the model's size. */
 const SIZE = 32;
@@ -76,7 +67,7 @@ describe('framewise label scores equal the whole model', () => {
       ]);
       expect(stderr).toBe('');
       expect(code).toBe(0);
-      const labels = parseJsonLines<LabelLine>(stdout);
+      const labels = parseJsonLines<LabelRecord>(stdout);
       const expectedEnds = Array.from({ length: frames.length }, (_, f) => f).filter(
         (f) => f >= N - 1 && (f - (N - 1)) % stride === 0,
       );
@@ -108,7 +99,7 @@ describe('framewise label scores equal the whole model', () => {
         '5',
       ]);
       expect(code).toBe(0);
-      const labels = parseJsonLines<LabelLine>(stdout);
+      const labels = parseJsonLines<LabelRecord>(stdout);
       expect(labels.map((l) => l.frame)).toEqual([3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23]);
       for (const label of labels) {
         expect(label.start).toBe(0);

@@ -16,16 +16,7 @@ import {
   type WorkerProcess,
 } from '../../helpers/queue.js';
 import { makeVideo, ffmpegProcessesRunning } from '../../helpers/videos.js';
-
-interface LabelLine {
-  frame: number;
-  start: number;
-  t: number;
-  label: number;
-  name?: string;
-  score: number;
-  scores: number[];
-}
+import type { LabelRecord } from '../../../src/sink/jsonl-sink.js';
 
 interface Summary {
   frames: number;
@@ -80,7 +71,7 @@ describe('queue mode end to end', () => {
       'stateful',
     ]);
     expect(local.code).toBe(0);
-    const expected = parseJsonLines<LabelLine>(local.stdout);
+    const expected = parseJsonLines<LabelRecord>(local.stdout);
     expect(expected.length).toBe(49);
 
     const added = await runCli(
@@ -155,7 +146,7 @@ describe('queue mode end to end', () => {
     const [code] = (await once(watch, 'exit')) as [number];
     await queue.close();
     expect(code).toBe(0);
-    const lines = parseJsonLines<LabelLine>(out);
+    const lines = parseJsonLines<LabelRecord>(out);
     expect(lines.map((l) => l.frame)).toEqual(Array.from({ length: 97 }, (_, i) => i + 3));
     const local = await runCli(['label', video, '--model', model]);
     expect(out).toBe(local.stdout);
