@@ -54,7 +54,7 @@ export async function trainOnDataset(
 ): Promise<TrainReport> {
   const { train, validation } = splitVideos([...settings.annotations.videos.keys()], settings);
   const collect = async (videos: readonly string[]): Promise<WindowExamples> => {
-    const examples: WindowExamples = { inputs: [], labels: [] };
+    const examples: WindowExamples = { inputs: [], labels: [], rates: [] };
     for (const video of videos) {
       await collectExamples(
         join(settings.dataDir, video),
@@ -110,7 +110,7 @@ export async function trainOnDataset(
     classNames: settings.annotations.classes,
     input: model.preprocessing,
     window: settings.window,
-    ...(settings.fps === undefined ? {} : { fps: settings.fps }),
+    ...trainedFps(settings.fps, trainExamples.rates ?? []),
   };
   await writeFile(join(settings.outDir, FRAMEWISE_JSON), `${JSON.stringify(config, null, 2)}\n`);
   return {
@@ -142,6 +142,15 @@ function splitVideos(videos: readonly string[], settings: TrainSettings) {
     Math.max(1, Math.round(videos.length * settings.validationFraction)),
   );
   return { validation: shuffled.slice(0, count), train: shuffled.slice(count) };
+}
+
+/** The rate the model was trained at: the sampling rate, or the videos' rate when they agree. */
+function trainedFps(fps: number | undefined, rates: readonly number[]): { fps?: number } {
+  if (fps !== undefined) return { fps };
+  const first = rates[0];
+  return first !== undefined && rates.every((r) => Math.abs(r - first) < 1e-6)
+    ? { fps: first }
+    : {};
 }
 
 function formatEpoch(epoch: number, epochs: number, logs: EpochLogs): string {

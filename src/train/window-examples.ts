@@ -14,6 +14,8 @@ export interface WindowExamples {
   readonly inputs: (Float32Array | readonly Uint8Array[])[];
   /** Class index of each window. */
   readonly labels: number[];
+  /** Frame rates the videos were decoded at (the sampling rate, or each video's own). */
+  readonly rates?: number[];
 }
 
 /** How windows are cut and what they hold. */
@@ -82,6 +84,8 @@ export async function collectExamples(
     subscription.unsubscribe();
     await source.close();
   }
+  const rate = options.fps ?? source.info?.fps;
+  if (rate !== undefined) into.rates?.push(rate);
   return into;
 }
 

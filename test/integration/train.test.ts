@@ -1,4 +1,4 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -100,6 +100,21 @@ describe('framewise train', () => {
       expect(new Set(names)).toEqual(new Set(['busy', 'calm']));
     },
   );
+
+  it('--init fine-tunes an existing model and keeps its shape', async () => {
+    const first = await mkdtemp(join(tmpdir(), 'framewise-trained-'));
+    const tuned = await mkdtemp(join(tmpdir(), 'framewise-tuned-'));
+    const common = ['--data', data, '--freeze-encoder', '--validation', '0.25', '--epochs', '2'];
+    expect((await runCli(['train', ...common, '--out', first, '--size', '16'])).code).toBe(0);
+    const result = await runCli(['train', ...common, '--out', tuned, '--init', first]);
+    expect(result.code, result.stderr).toBe(0);
+    const model = JSON.parse(await readFile(join(tuned, 'model.json'), 'utf8')) as {
+      modelTopology: unknown;
+    };
+    expect(JSON.stringify(model.modelTopology)).toContain('[null,4,16,16,3]');
+    const config = JSON.parse(await readFile(join(tuned, 'framewise.json'), 'utf8')) as object;
+    expect(config).toMatchObject({ classNames: ['busy', 'calm'], window: 4, fps: 10 });
+  });
 
   it('refuses full training on wasm, saying what to do', async () => {
     const out = await mkdtemp(join(tmpdir(), 'framewise-trained-'));
