@@ -46,6 +46,11 @@ export const WORKER_COMMAND_OPTIONS: Readonly<Record<string, OptionSpec>> = {
     valueName: '<B>',
     help: `frames per encoder batch [${VIDEO_WORKER_DEFAULTS.batch}]`,
   },
+  'checkpoint-interval': {
+    type: 'string',
+    valueName: '<ms>',
+    help: `how often a running job's position is saved, to resume it elsewhere after a crash [${VIDEO_WORKER_DEFAULTS.checkpointIntervalMs}]`,
+  },
   model: {
     type: 'string',
     valueName: '<dir|URL>',
@@ -90,6 +95,8 @@ export async function workerCommand(args: readonly string[], io: CommandIo): Pro
     shutdownGraceMs: optionalInteger(values, 'shutdown-grace', 0) ?? d.shutdownGraceMs,
     labelsTtlSec: optionalInteger(values, 'labels-ttl', 1) ?? d.labelsTtlSec,
     batch: optionalInteger(values, 'batch', 1) ?? d.batch,
+    checkpointIntervalMs:
+      optionalInteger(values, 'checkpoint-interval', 100) ?? d.checkpointIntervalMs,
     policy: parsePolicy(values),
   };
   const logger = pino({ base: { pid: process.pid } }, pino.destination({ dest: 2, sync: true }));

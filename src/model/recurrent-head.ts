@@ -24,6 +24,11 @@ export class StreamState {
     for (const layer of old) tf.dispose(layer);
   }
 
+  /** The state's values, per layer, per state tensor: what a checkpoint stores. */
+  toArrays(): number[][][] {
+    return this.tensors.map((layer) => layer.map((t) => Array.from(t.dataSync())));
+  }
+
   /** Frees the state's tensors. */
   dispose(): void {
     this.replace([]);
@@ -100,6 +105,27 @@ export class RecurrentHead {
       this.steppers.map((layer) =>
         Array.from({ length: stateCount(layer) }, () => tf.zeros([1, unitsOf(layer)])),
       ),
+    );
+  }
+
+  /**
+   * A state restored from {@link StreamState.toArrays} (a checkpoint), checked against the
+   * layers' state sizes.
+   * @throws RangeError when the arrays do not fit this model.
+   */
+  restoreState(arrays: readonly (readonly (readonly number[])[])[]): StreamState {
+    const fresh = this.createState();
+    const fits =
+      arrays.length === fresh.layers.length &&
+      arrays.every(
+        (layer, i) =>
+          layer.length === fresh.layers[i]!.length &&
+          layer.every((values, j) => values.length === fresh.layers[i]![j]!.size),
+      );
+    fresh.dispose();
+    if (!fits) throw new RangeError('the saved recurrent state does not fit this model');
+    return new StreamState(
+      arrays.map((layer) => layer.map((values) => tf.tensor2d([...values], [1, values.length]))),
     );
   }
 

@@ -5,6 +5,7 @@ import { EmbeddingCache } from '../model/embedding-cache.js';
 import type { LoadedModel } from '../model/load-model.js';
 import type { Frame } from '../source/frame.js';
 import type { Label } from './label.js';
+import type { ResumePoint } from './resume-point.js';
 import { slidingWindow } from './sliding-window.js';
 
 /** Where frames come from: a batch at a time, `[]` at the end (FrameSource does this). */
@@ -27,6 +28,10 @@ export interface LabelFramesOptions {
   readonly cache: boolean;
   /** Stops the run between two batches. */
   readonly signal?: AbortSignal;
+  /**
+   * Continue an interrupted run: the reader starts at `resume.frame` (see {@link ResumePoint}).
+   */
+  readonly resume?: ResumePoint;
 }
 
 /** Counters of a run, updated as it goes. */
@@ -39,6 +44,11 @@ export interface LabelCounters {
   encoded: number;
   /** Window frames served from the embedding cache instead of the CNN. */
   cacheHits: number;
+  /**
+   * Where the run could resume now: updated after the labels of each batch have been taken, so
+   * it never points past a label the consumer has not received.
+   */
+  resumePoint?: ResumePoint;
 }
 
 /**
@@ -98,6 +108,8 @@ async function* windowBatches(
         const last = w[n - 1]!;
         yield toLabel(model, scores, k, last.index, w[0]!.index, last.t);
       }
+      const first = windows[windows.length - 1]![0]!;
+      counters.resumePoint = { frame: first.index, t: first.t };
     }
   } finally {
     subscription.unsubscribe();
@@ -114,14 +126,18 @@ async function* statefulBatches(
   options: LabelFramesOptions,
   counters: LabelCounters,
 ): AsyncGenerator<Label> {
-  const { window: n, stride } = options;
-  const state = model.head.createState();
+  const { window: n, stride, resume } = options;
+  const state =
+    resume?.state === undefined ? model.head.createState() : model.head.restoreState(resume.state);
   const streamStart = 0;
   try {
     for (;;) {
-      const batch = await nextBatch(reader, options);
-      if (batch.length === 0) break;
-      counters.frames += batch.length;
+      const read = await nextBatch(reader, options);
+      if (read.length === 0) break;
+      counters.frames += read.length;
+      // The resume frame was stepped before the interruption: its effect is in the state.
+      const batch = resume === undefined ? read : read.filter((f) => f.index > resume.frame);
+      if (batch.length === 0) continue;
       const embeddings = model.encoder.encode(batch.map((f) => f.pixels));
       counters.encoded += batch.length;
       const emitAt = batch.flatMap((f, i) =>
@@ -133,6 +149,8 @@ async function* statefulBatches(
         const frame = batch[i]!;
         yield toLabel(model, scores, k, frame.index, streamStart, frame.t);
       }
+      const last = batch[batch.length - 1]!;
+      counters.resumePoint = { frame: last.index, t: last.t, state: state.toArrays() };
     }
   } finally {
     state.dispose();

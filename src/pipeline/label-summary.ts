@@ -30,6 +30,11 @@ export class LabelSummary {
   readonly #segments: SummarySegment[] = [];
   #windows = 0;
 
+  /** Labels added so far. */
+  get windows(): number {
+    return this.#windows;
+  }
+
   /** Adds the next label; labels must come in frame order. */
   add(label: Label): void {
     this.#windows += 1;

@@ -3,6 +3,13 @@ import type { LoadedModel } from '../model/load-model.js';
 import { FrameSource } from '../source/frame-source.js';
 import type { Label } from './label.js';
 import { labelFrames, type LabelCounters } from './label-frames.js';
+import type { ResumePoint } from './resume-point.js';
+
+/**
+ * How far before a resume frame's time the seek lands, in seconds: less than half a frame at
+ * any rate up to 1,000 frames/s, so ffmpeg keeps the resume frame and drops the one before.
+ */
+const SEEK_LEAD_SEC = 0.0005;
 
 /** Hooks and controls of {@link labelVideo}. */
 export interface LabelVideoControls {
@@ -15,6 +22,11 @@ export interface LabelVideoControls {
    * @defaultValue none
    */
   readonly inputArgs?: readonly string[];
+  /**
+   * Continue an interrupted run from this point (a checkpoint): ffmpeg seeks there and frames
+   * keep their numbering; the counters should hold the run's totals before it.
+   */
+  readonly resume?: ResumePoint;
   /** Called once ffmpeg is started, e.g. to show progress against `source.info`. */
   readonly onSource?: (source: FrameSource) => void;
 }
@@ -33,6 +45,7 @@ export async function* labelVideo(
   // Refuse a head that cannot run stateful before ffmpeg starts, not at the first batch.
   if (options.mode === 'stateful') model.head.assertStateful();
   const { split, preprocessing } = model;
+  const { startSec, durationSec } = sourceRange(options, controls.resume);
   const source = await FrameSource.open({
     input,
     width: split.width,
@@ -40,8 +53,9 @@ export async function* labelVideo(
     channels: split.channels,
     channelOrder: preprocessing.channelOrder,
     ...(options.fps === undefined ? {} : { fps: options.fps }),
-    ...(options.startSec === undefined ? {} : { startSec: options.startSec }),
-    ...(options.durationSec === undefined ? {} : { durationSec: options.durationSec }),
+    ...(startSec === undefined ? {} : { startSec }),
+    ...(durationSec === undefined ? {} : { durationSec }),
+    ...(controls.resume === undefined ? {} : { firstIndex: controls.resume.frame }),
     ...(controls.signal === undefined ? {} : { signal: controls.signal }),
     ...(controls.inputArgs === undefined ? {} : { inputArgs: controls.inputArgs }),
   });
@@ -57,10 +71,20 @@ export async function* labelVideo(
         batch: options.batch,
         cache: options.cache,
         ...(controls.signal === undefined ? {} : { signal: controls.signal }),
+        ...(controls.resume === undefined ? {} : { resume: controls.resume }),
       },
       controls.counters,
     );
   } finally {
     await source.close();
   }
+}
+
+/** The part of the input to decode: the job's own, or from a resume point to the job's end. */
+function sourceRange(options: LabelOptions, resume: ResumePoint | undefined) {
+  if (resume === undefined) return { startSec: options.startSec, durationSec: options.durationSec };
+  const startSec = Math.max(0, resume.t - SEEK_LEAD_SEC);
+  const end =
+    options.durationSec === undefined ? undefined : (options.startSec ?? 0) + options.durationSec;
+  return { startSec, durationSec: end === undefined ? undefined : Math.max(0, end - startSec) };
 }

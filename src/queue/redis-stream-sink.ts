@@ -84,7 +84,8 @@ export class RedisStreamSink implements LabelSink {
     return this.closing;
   }
 
-  private flush(): Promise<void> {
+  /** Writes what is buffered now; resolves once it is in Redis. */
+  flush(): Promise<void> {
     const entries = this.buffer;
     this.buffer = [];
     // Chained, so that batches reach Redis in frame order.

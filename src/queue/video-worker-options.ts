@@ -24,6 +24,8 @@ export interface VideoWorkerOptions {
   readonly labelsTtlSec: number;
   /** Frames per encoder batch. */
   readonly batch: number;
+  /** How often a running job's position is saved for resuming, in milliseconds. */
+  readonly checkpointIntervalMs: number;
   /** Which inputs may be opened. */
   readonly policy: UrlPolicy;
   /** The model every job of this process runs. */
@@ -42,4 +44,5 @@ export const VIDEO_WORKER_DEFAULTS = {
   shutdownGraceMs: 25_000,
   labelsTtlSec: 7 * 24 * 3600,
   batch: 16,
+  checkpointIntervalMs: 5000,
 } as const;

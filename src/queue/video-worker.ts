@@ -1,16 +1,12 @@
 import { UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { LabelOptions } from '../config/label-options.js';
 import { FramewiseError } from '../errors.js';
-import type { LabelCounters } from '../pipeline/label-frames.js';
-import { LabelSummary } from '../pipeline/label-summary.js';
-import { labelVideo } from '../pipeline/label-video.js';
 import type { JobSummary } from '../pipeline/job-summary.js';
 import { checkInput, redactUrl } from '../source/url-policy.js';
 import { checkRedis } from './check-redis.js';
-import { ProgressThrottle } from './job-progress.js';
-import { cancelChannel, cancelKey, labelsKey, QUEUE_NAME } from './queue-keys.js';
-import { RedisStreamSink } from './redis-stream-sink.js';
+import { CheckpointStore } from './checkpoint-store.js';
+import { cancelChannel, cancelKey, QUEUE_NAME } from './queue-keys.js';
+import { runVideoJob } from './run-video-job.js';
 import { bullmqConnection, createRedis } from './redis-connection.js';
 import { parseVideoJob, type VideoJobData } from './video-job.js';
 import type { VideoWorkerOptions } from './video-worker-options.js';
@@ -29,11 +25,13 @@ export class VideoWorker {
   private readonly worker: Worker<VideoJobData, JobSummary>;
   private readonly redis: Redis;
   private readonly subscriber: Redis;
+  private readonly checkpoints: CheckpointStore;
   private closing: Promise<void> | undefined;
 
   private constructor(private readonly options: VideoWorkerOptions) {
     this.redis = createRedis(options.redisUrl);
     this.subscriber = createRedis(options.redisUrl);
+    this.checkpoints = new CheckpointStore(this.redis, options.prefix, options.labelsTtlSec);
     this.worker = new Worker<VideoJobData, JobSummary>(
       QUEUE_NAME,
       (job, token, signal) => this.process(job, token, signal),
@@ -159,53 +157,23 @@ export class VideoWorker {
         { source: redactUrl(checked.input), attempt: job.attemptsMade + 1 },
         'job started',
       );
-      return await this.label(job, checked.ffmpegInput, checked.inputArgs, options, signal);
+      return await runVideoJob({
+        jobId,
+        prefix: this.options.prefix,
+        redis: this.redis,
+        model: this.options.model,
+        input: checked.ffmpegInput,
+        inputArgs: checked.inputArgs,
+        options: { ...options, batch: this.options.batch },
+        ...(signal === undefined ? {} : { signal }),
+        labelsTtlSec: this.options.labelsTtlSec,
+        checkpointIntervalMs: this.options.checkpointIntervalMs,
+        logger,
+        reportProgress: (progress) => job.updateProgress({ ...progress }),
+      });
     } catch (error) {
       throw await this.jobError(error, job, token, signal);
     }
-  }
-
-  private async label(
-    job: Job<VideoJobData, JobSummary>,
-    input: string,
-    inputArgs: readonly string[],
-    options: LabelOptions,
-    signal: AbortSignal | undefined,
-  ): Promise<JobSummary> {
-    const key = labelsKey(this.options.prefix, job.id ?? '');
-    const sink = new RedisStreamSink(this.redis, key);
-    const summary = new LabelSummary();
-    const counters: LabelCounters = { frames: 0, windows: 0, encoded: 0, cacheHits: 0 };
-    const progress = new ProgressThrottle((p) => job.updateProgress({ ...p }));
-    const started = performance.now();
-    let t = 0;
-    try {
-      const labels = labelVideo(
-        input,
-        this.options.model,
-        { ...options, batch: this.options.batch },
-        {
-          counters,
-          inputArgs,
-          ...(signal === undefined ? {} : { signal }),
-        },
-      );
-      for await (const label of labels) {
-        await sink.write(label);
-        summary.add(label);
-        t = label.t;
-        await progress.update(counters.frames, counters.windows, t);
-      }
-      await sink.close();
-      await progress.flush(counters.frames, counters.windows, t);
-    } finally {
-      // The stream outlives the job by the TTL, whatever the outcome; a retry renews it.
-      await this.redis.expire(key, this.options.labelsTtlSec).catch(() => undefined);
-    }
-    return summary.finish({
-      frames: counters.frames,
-      seconds: (performance.now() - started) / 1000,
-    });
   }
 
   /** What to throw for a failed attempt: hand back, fail for good, or let BullMQ retry. */

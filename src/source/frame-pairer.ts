@@ -18,9 +18,14 @@ export class FramePairer {
   private index = 0;
   private lastSec: number | undefined;
 
-  /** @param offsetSec - Seconds added to every timestamp. @defaultValue 0 */
-  constructor(offsetSec = 0) {
+  /**
+   * @param offsetSec - Seconds added to every timestamp. @defaultValue 0
+   * @param firstIndex - Index of the first frame (a resumed job continues its numbering).
+   *   @defaultValue 0
+   */
+  constructor(offsetSec = 0, firstIndex = 0) {
     this.offsetSec = offsetSec;
+    this.index = firstIndex;
   }
 
   /** Pixel frames waiting for their timestamp. */

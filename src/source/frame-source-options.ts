@@ -32,6 +32,12 @@ export interface FrameSourceOptions {
    */
   readonly startSec?: number;
   /**
+   * Index of the first frame decoded: a job resumed at frame k after `startSec` numbers its
+   * frames from k, as the interrupted run did.
+   * @defaultValue 0
+   */
+  readonly firstIndex?: number;
+  /**
    * Decode at most this much of the input, in seconds after `startSec`.
    * @defaultValue to the end of the input
    */
@@ -68,6 +74,7 @@ export const MAX_FRAME_SIDE = 8192;
 export const FRAME_SOURCE_DEFAULTS = {
   channelOrder: 'rgb',
   startSec: 0,
+  firstIndex: 0,
   inputArgs: [],
   highWaterFrames: 64,
 } as const satisfies Partial<FrameSourceOptions>;

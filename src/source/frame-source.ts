@@ -111,7 +111,7 @@ export class FrameSource implements AsyncIterable<Frame> {
     this.ffmpeg = ffmpeg;
     this.child = child;
     this.slicer = new FrameSlicer(options.width * options.height * options.channels);
-    this.pairer = new FramePairer(options.startSec);
+    this.pairer = new FramePairer(options.startSec, options.firstIndex);
     this.pairer.setFrameRate(options.fps);
     // A failed kill is reported as an 'error' event; the exit that follows carries the outcome.
     this.stderr = new FfmpegStderr({

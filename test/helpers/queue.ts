@@ -44,15 +44,19 @@ export interface WorkerProcess {
 }
 
 /**
- * Starts `framewise worker` as its own process and waits until it logs "worker ready".
+ * Starts `framewise worker` as its own process and waits until it logs "worker ready";
+ * `detached` puts it in its own process group.
  */
 export async function startWorker(
   args: readonly string[],
   env: NodeJS.ProcessEnv = {},
+  options: { detached?: boolean } = {},
 ): Promise<WorkerProcess> {
   const child = spawn(process.execPath, [WORKER_ENTRY, ...args], {
     env: { ...process.env, REDIS_URL, ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
+    // Its own process group: a test can kill the worker and its ffmpeg at once, like a crash.
+    detached: options.detached === true,
   });
   const logs: Record<string, unknown>[] = [];
   let pending = '';

@@ -1,0 +1,106 @@
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { LabelOptions } from '../config/label-options.js';
+import type { LoadedModel } from '../model/load-model.js';
+import type { JobSummary } from '../pipeline/job-summary.js';
+import type { LabelCounters } from '../pipeline/label-frames.js';
+import { LabelSummary } from '../pipeline/label-summary.js';
+import { labelVideo } from '../pipeline/label-video.js';
+import { CheckpointStore } from './checkpoint-store.js';
+import { ProgressThrottle, type JobProgress } from './job-progress.js';
+import { labelsKey } from './queue-keys.js';
+import { readLabels } from './read-labels.js';
+import { RedisStreamSink } from './redis-stream-sink.js';
+
+/** What one attempt at a job needs. */
+export interface VideoJobRun {
+  readonly jobId: string;
+  readonly prefix: string;
+  readonly redis: Redis;
+  readonly model: LoadedModel;
+  /** The checked ffmpeg input and its input options. */
+  readonly input: string;
+  readonly inputArgs: readonly string[];
+  readonly options: LabelOptions;
+  readonly signal?: AbortSignal;
+  /** How long the stream and checkpoint outlive the job, in seconds. */
+  readonly labelsTtlSec: number;
+  /** How often the position is saved, in milliseconds. */
+  readonly checkpointIntervalMs: number;
+  readonly logger: Logger;
+  readonly reportProgress: (progress: JobProgress) => Promise<void>;
+}
+
+/**
+ * Runs one attempt at a job: resumes from its checkpoint if an earlier attempt left one (its
+ * labels already in the stream are replayed into the summary, not written again), labels the
+ * rest into the stream, saves the position every few seconds and when stopped, and returns the
+ * summary of the whole job.
+ */
+export async function runVideoJob(run: VideoJobRun): Promise<JobSummary> {
+  const key = labelsKey(run.prefix, run.jobId);
+  const checkpoints = new CheckpointStore(run.redis, run.prefix, run.labelsTtlSec);
+  const saved = await checkpoints.load(run.jobId);
+  const summary = new LabelSummary();
+  let lastFrame = -1;
+  if (saved !== undefined) {
+    for await (const label of readLabels(run.redis, key)) {
+      summary.add(label);
+      lastFrame = label.frame;
+    }
+    run.logger.info(
+      { resumeFrame: saved.resume.frame, lastLabel: lastFrame },
+      'resuming from a checkpoint',
+    );
+  }
+  // Frames are numbered from 0: the resume frame's index is the count of frames before it.
+  const counters: LabelCounters = {
+    frames: saved?.resume.frame ?? 0,
+    windows: 0,
+    encoded: 0,
+    cacheHits: 0,
+  };
+  const sink = new RedisStreamSink(run.redis, key);
+  const progress = new ProgressThrottle(run.reportProgress);
+  const save = async () => {
+    if (counters.resumePoint === undefined) return;
+    const resume = counters.resumePoint;
+    await sink.flush();
+    await checkpoints.save(run.jobId, { resume, savedAt: Date.now() });
+  };
+  const started = performance.now();
+  let lastSave = performance.now();
+  let t = 0;
+  try {
+    const labels = labelVideo(run.input, run.model, run.options, {
+      counters,
+      inputArgs: run.inputArgs,
+      ...(run.signal === undefined ? {} : { signal: run.signal }),
+      ...(saved === undefined ? {} : { resume: saved.resume }),
+    });
+    for await (const label of labels) {
+      // A resumed run relabels the window it stopped in: the stream has that label already.
+      if (label.frame <= lastFrame) continue;
+      await sink.write(label);
+      summary.add(label);
+      lastFrame = label.frame;
+      t = label.t;
+      await progress.update(counters.frames, summary.windows, t);
+      if (performance.now() - lastSave >= run.checkpointIntervalMs) {
+        lastSave = performance.now();
+        await save();
+      }
+    }
+    await sink.close();
+    await progress.flush(counters.frames, summary.windows, t);
+  } catch (error) {
+    // Stopped (shutdown, crash of ffmpeg, Redis hiccup): keep the position for the next attempt.
+    await save().catch(() => undefined);
+    throw error;
+  } finally {
+    // The stream outlives the job by the TTL, whatever the outcome; a retry renews it.
+    await run.redis.expire(key, run.labelsTtlSec).catch(() => undefined);
+  }
+  await checkpoints.remove(run.jobId);
+  return summary.finish({ frames: counters.frames, seconds: (performance.now() - started) / 1000 });
+}
