@@ -86,5 +86,8 @@ function sourceRange(options: LabelOptions, resume: ResumePoint | undefined) {
   const startSec = Math.max(0, resume.t - SEEK_LEAD_SEC);
   const end =
     options.durationSec === undefined ? undefined : (options.startSec ?? 0) + options.durationSec;
-  return { startSec, durationSec: end === undefined ? undefined : Math.max(0, end - startSec) };
+  return {
+    startSec,
+    durationSec: end === undefined ? undefined : Math.max(SEEK_LEAD_SEC, end - startSec),
+  };
 }

@@ -111,6 +111,9 @@ export function resolveFrameSourceOptions(options: FrameSourceOptions): Resolved
   if (!(isFiniteNumber(resolved.startSec) && resolved.startSec >= 0)) {
     fail('startSec', 'a number >= 0', resolved.startSec);
   }
+  if (!Number.isSafeInteger(resolved.firstIndex) || resolved.firstIndex < 0) {
+    fail('firstIndex', 'an integer >= 0', resolved.firstIndex);
+  }
   const duration = resolved.durationSec;
   if (duration !== undefined && !(isFiniteNumber(duration) && duration > 0)) {
     fail('durationSec', 'a number > 0', duration);

@@ -14,6 +14,7 @@ describe('resolveFrameSourceOptions', () => {
     expect(FRAME_SOURCE_DEFAULTS).toEqual({
       channelOrder: 'rgb',
       startSec: 0,
+      firstIndex: 0,
       inputArgs: [],
       highWaterFrames: 64,
     });
@@ -29,6 +30,7 @@ describe('resolveFrameSourceOptions', () => {
     [{ fps: Number.NaN }, 'fps must be a number > 0, got NaN'],
     [{ startSec: -1 }, 'startSec must be a number >= 0, got -1'],
     [{ durationSec: 0 }, 'durationSec must be a number > 0, got 0'],
+    [{ firstIndex: -1 }, 'firstIndex must be an integer >= 0, got -1'],
     [{ inputArgs: ['-x', 1] }, 'inputArgs must be an array of strings, got ["-x",1]'],
     [{ highWaterFrames: 0 }, 'highWaterFrames must be an integer >= 1, got 0'],
   ])('rejects %o', (override, message) => {
