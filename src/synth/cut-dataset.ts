@@ -57,6 +57,8 @@ export interface CutDatasetOptions {
 
 /** Name of the annotations file in a dataset directory. */
 export const LABELS_CSV = 'labels.csv';
+/** Name of the file listing each shot's start and lavfi source, for analysing errors. */
+export const SHOTS_CSV = 'shots.csv';
 /** Label of windows that contain a hard cut. */
 export const CUT = 'cut';
 /** Label of windows within one shot. */
@@ -66,12 +68,13 @@ export const SAME_SHOT = 'same shot';
  * Renders synthetic videos of lavfi shots joined by hard cuts, with camera motion, colour
  * drift and noise inside shots, and writes `labels.csv` (`video,start,end,label`): `cut` for the
  * times at which a window of `window` frames ending there contains the cut, `same shot`
- * elsewhere.
+ * elsewhere; and `shots.csv` (`video,start,source`).
  * @returns the cut times per video, in seconds.
  */
 export async function makeCutDataset(options: CutDatasetOptions): Promise<Map<string, number[]>> {
   const random = new SeededRandom(options.seed);
   const rows = ['video,start,end,label'];
+  const shotRows = ['video,start,source'];
   const cuts = new Map<string, number[]>();
   for (let v = 0; v < options.videos; v++) {
     const name = `video-${String(v).padStart(3, '0')}.mp4`;
@@ -79,6 +82,11 @@ export async function makeCutDataset(options: CutDatasetOptions): Promise<Map<st
       random.integer(...options.shotFrames),
     );
     const shots = frames.map((n) => makeShot(random, options, n / options.fps));
+    let at = 0;
+    for (const [i, shot] of shots.entries()) {
+      shotRows.push(`${name},${(at / options.fps).toFixed(6)},"${shot.source}"`);
+      at += frames[i]!;
+    }
     await renderShots({
       out: join(options.dir, name),
       shots,
@@ -90,6 +98,7 @@ export async function makeCutDataset(options: CutDatasetOptions): Promise<Map<st
     cuts.set(name, videoCuts);
   }
   await writeFile(join(options.dir, LABELS_CSV), `${rows.join('\n')}\n`);
+  await writeFile(join(options.dir, SHOTS_CSV), `${shotRows.join('\n')}\n`);
   return cuts;
 }
 
