@@ -129,7 +129,7 @@ export async function trainCommand(args: readonly string[], io: CommandIo): Prom
   const seed = optionalInteger(values, 'seed', 0) ?? DEFAULTS.seed;
   const model =
     typeof values.init === 'string'
-      ? await loadModel(values.init)
+      ? await loadModel(values.init, { fold: false })
       : newModel(values, annotations.classes.length, seed);
   const window = optionalInteger(values, 'window', 1) ?? model.defaultWindow;
   const fps = optionalNumber(values, 'fps', { min: 0, exclusive: true });

@@ -11,6 +11,7 @@ import {
   type FramewiseConfig,
   type Preprocessing,
 } from './framewise-config.js';
+import { foldBatchNorm } from './fold-batch-norm.js';
 import { FrameEncoder } from './frame-encoder.js';
 import { modelFromArtifacts } from './model-from-artifacts.js';
 import { MODEL_JSON, directoryLoader } from './model-files.js';
@@ -19,6 +20,17 @@ import { splitModel, type SplitModel } from './split-model.js';
 
 /** Frames per window when neither the model nor framewise.json fixes it. */
 export const FALLBACK_WINDOW = 4;
+
+/** How {@link prepareModel} and {@link loadModel} set a model up. */
+export interface PrepareOptions {
+  /**
+   * Fold BatchNormalization layers and the input scale into neighbouring weights for
+   * inference (the same function, about twice as fast on the seed encoder). Training needs
+   * the model as it is: pass false.
+   * @defaultValue true
+   */
+  readonly fold?: boolean;
+}
 
 /** A video classifier ready to run: split into encoder and head, with its metadata. */
 export interface LoadedModel {
@@ -46,7 +58,10 @@ export interface LoadedModel {
  * Loads a TensorFlow.js Layers model from a directory (or its model.json) or an http(s) URL to
  * model.json, with the optional framewise.json beside it, and splits it for framewise.
  */
-export async function loadModel(location: string): Promise<LoadedModel> {
+export async function loadModel(
+  location: string,
+  options: PrepareOptions = {},
+): Promise<LoadedModel> {
   const isUrl = /^https?:\/\//i.test(location);
   const source = isUrl ? location : await modelDirectory(location);
   let model: tf.LayersModel;
@@ -64,7 +79,7 @@ export async function loadModel(location: string): Promise<LoadedModel> {
   }
   try {
     const config = isUrl ? await fetchFramewiseConfig(location) : await readFramewiseConfig(source);
-    return prepareModel(model, config, source);
+    return prepareModel(model, config, source, options);
   } catch (error) {
     model.dispose();
     throw error;
@@ -79,6 +94,7 @@ export function prepareModel(
   model: tf.LayersModel,
   config: FramewiseConfig,
   source: string,
+  options: PrepareOptions = {},
 ): LoadedModel {
   const split = splitModel(model);
   if (config.classNames !== undefined && config.classNames.length !== split.classes) {
@@ -89,18 +105,28 @@ export function prepareModel(
     );
   }
   const preprocessing = { ...DEFAULT_PREPROCESSING, ...config.input };
-  const head = new RecurrentHead(split.headLayers, split.embeddingSize, split.classes);
+  const fast =
+    options.fold === false
+      ? {
+          encoderLayers: split.encoderLayers,
+          headLayers: split.headLayers,
+          preprocessing,
+          created: [],
+        }
+      : foldBatchNorm(split.encoderLayers, split.headLayers, preprocessing);
+  const head = new RecurrentHead(fast.headLayers, split.embeddingSize, split.classes);
   return {
     source,
     model,
     split,
-    encoder: new FrameEncoder(split.encoderLayers, split, preprocessing, split.embeddingSize),
+    encoder: new FrameEncoder(fast.encoderLayers, split, fast.preprocessing, split.embeddingSize),
     head,
     classNames: config.classNames,
     preprocessing,
     defaultWindow: split.timeSteps ?? config.window ?? FALLBACK_WINDOW,
     dispose: () => {
       head.dispose();
+      for (const layer of fast.created) layer.dispose();
       model.dispose();
     },
   };
