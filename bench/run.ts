@@ -79,9 +79,9 @@ async function decodeOnly(clip: Clip): Promise<number> {
   return bytes / (SIDE * SIDE * 3) / ((performance.now() - started) / 1000);
 }
 
-async function encoderOnly(modelDir: string): Promise<number> {
+async function encoderOnly(modelDir: string, fold: boolean): Promise<number> {
   await useBackend('wasm');
-  const model = await loadModel(modelDir);
+  const model = await loadModel(modelDir, { fold });
   const frames = Array.from({ length: BATCH }, (_, i) =>
     Uint8Array.from({ length: SIDE * SIDE * 3 }, (_, j) => (i * 7 + j * 13) & 0xff),
   );
@@ -128,7 +128,8 @@ if (!existsSync(join(modelDir, 'model.json'))) {
   await saveModelToDirectory(buildSeedModel({ seed: 1 }), modelDir);
 }
 const clips = [await makeClip('720p', 1280, 720), await makeClip('240p', 426, 240)];
-const encoderFps = await encoderOnly(modelDir);
+const encoderFps = await encoderOnly(modelDir, true);
+const unfoldedFps = await encoderOnly(modelDir, false);
 const rows: string[] = [];
 let backend = '';
 for (const clip of clips) {
@@ -146,7 +147,9 @@ for (const clip of clips) {
 const cpus = spawnSync('nproc', { encoding: 'utf8' }).stdout.trim();
 process.stdout.write(
   `framewise bench: seed model (${SIDE}×${SIDE}×3, N=4, stride 1, LSTM 32), ${CLIP_SECONDS} s H.264 clips at ` +
-    `${CLIP_FPS} fps; backend ${backend}; ffmpeg ${ffmpeg.version} (${ffmpeg.origin}); ${cpus} cores; frames/s\n\n` +
+    `${CLIP_FPS} fps; backend ${backend}; ffmpeg ${ffmpeg.version} (${ffmpeg.origin}); ${cpus} cores; frames/s\n` +
+    `encoder only, batch ${BATCH}: ${encoderFps.toFixed(0)} with BatchNorm folded, ${unfoldedFps.toFixed(0)} without ` +
+    `(${(encoderFps / unfoldedFps).toFixed(2)}×)\n\n` +
     '| clip | decode only | encoder only | label | label ÷ slower part | label ÷ decode | label --no-cache | cache speed-up |\n' +
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n' +
     `${rows.join('\n')}\n`,
