@@ -1,6 +1,9 @@
 import { HEAD_MODES, parseBackend, parseLabelOptions } from '../config/label-options.js';
 import { UsageError } from '../errors.js';
+import { optionalInteger } from '../config/option-values.js';
 import { useBackend } from '../model/backend.js';
+import type { Gap } from '../pipeline/label-frames.js';
+import { LIVE_DEFAULTS, type LiveOptions } from '../source/live-frame-source.js';
 import { bundledModelDir } from '../model/bundled-model.js';
 import { loadModel } from '../model/load-model.js';
 import type { LabelCounters } from '../pipeline/label-frames.js';
@@ -49,6 +52,15 @@ export const LABEL_COMMAND_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   start: { type: 'string', valueName: '<sec>', help: 'start of the part to label [0]' },
   duration: { type: 'string', valueName: '<sec>', help: 'length of the part to label [all]' },
   'no-cache': { type: 'boolean', help: "ablation: encode every window's frames anew" },
+  live: {
+    type: 'boolean',
+    help: 'a live stream: reconnect whenever it stops, run until interrupted; outages print as {"frame","t","gap"} lines',
+  },
+  watchdog: {
+    type: 'string',
+    valueName: '<ms>',
+    help: `with --live: restart ffmpeg when no frame came for this long [${LIVE_DEFAULTS.watchdogMs}]`,
+  },
   stats: { type: 'boolean', help: 'print one JSON object of run statistics to stderr at the end' },
   format: {
     type: 'string',
@@ -99,10 +111,14 @@ export async function labelCommand(args: readonly string[], io: CommandIo): Prom
   let source: FrameSource | undefined;
   const started = performance.now();
   try {
+    const live = values.live === true ? liveOptions(values, io) : undefined;
     const labels = labelVideo(input, model, options, {
       signal: io.signal,
       counters,
       onSource: (s) => (source = s),
+      ...(live === undefined
+        ? {}
+        : { live, onGap: (gap: Gap) => void sink.writeGap?.(gap).catch(() => undefined) }),
     });
     for await (const label of labels) {
       progress?.update(
@@ -128,6 +144,20 @@ export async function labelCommand(args: readonly string[], io: CommandIo): Prom
     io.stderr.write(`${JSON.stringify(stats)}\n`);
   }
   return 0;
+}
+
+function liveOptions(
+  values: Readonly<Record<string, string | boolean | undefined>>,
+  io: CommandIo,
+): LiveOptions {
+  const watchdogMs = optionalInteger(values, 'watchdog', 100);
+  return {
+    ...(watchdogMs === undefined ? {} : { watchdogMs }),
+    onReconnect: (attempt, reason) =>
+      io.stderr.write(
+        `framewise label: live source stopped (${reason}); reconnect attempt ${attempt}\n`,
+      ),
+  };
 }
 
 function parseFormat(

@@ -1,17 +1,25 @@
-import { pino } from 'pino';
+import type { Logger } from 'pino';
 import { optionalInteger } from '../config/option-values.js';
 import { parseBackend } from '../config/label-options.js';
-import { UsageError } from '../errors.js';
+import { AbortError, UsageError } from '../errors.js';
 import { useBackend } from '../model/backend.js';
 import { bundledModelDir } from '../model/bundled-model.js';
 import { loadModel } from '../model/load-model.js';
+import { MetricsServer } from '../metrics/metrics-server.js';
+import { Readiness } from '../metrics/readiness.js';
+import { WorkerMetrics } from '../metrics/worker-metrics.js';
 import { redisUrl } from '../queue/redis-connection.js';
 import { VideoWorker } from '../queue/video-worker.js';
-import { VIDEO_WORKER_DEFAULTS } from '../queue/video-worker-options.js';
+import { VIDEO_WORKER_DEFAULTS, type VideoWorkerOptions } from '../queue/video-worker-options.js';
+import { waitForRedis } from '../queue/wait-for-redis.js';
 import type { CommandIo } from './command-io.js';
 import { formatOptions, parseCommandLine, type OptionSpec } from './parse-command-line.js';
 import { PREFIX_OPTION, parsePrefix } from './prefix-option.js';
 import { POLICY_OPTIONS, parsePolicy } from './policy-options.js';
+import { createWorkerLogger } from './worker-logger.js';
+
+/** Highest TCP port number. */
+const MAX_PORT = 65_535;
 
 /** Options of `framewise worker`. */
 export const WORKER_COMMAND_OPTIONS: Readonly<Record<string, OptionSpec>> = {
@@ -61,6 +69,11 @@ export const WORKER_COMMAND_OPTIONS: Readonly<Record<string, OptionSpec>> = {
     valueName: '<auto|tensorflow|wasm|cpu>',
     help: 'TensorFlow.js backend [auto]',
   },
+  'metrics-port': {
+    type: 'string',
+    valueName: '<port>',
+    help: 'serve /metrics, /healthz and /readyz on this port, and wait for Redis at start instead of exiting [0: off]',
+  },
   ...PREFIX_OPTION,
   help: { type: 'boolean', help: 'show this help' },
 };
@@ -99,17 +112,75 @@ export async function workerCommand(args: readonly string[], io: CommandIo): Pro
       optionalInteger(values, 'checkpoint-interval', 100) ?? d.checkpointIntervalMs,
     policy: parsePolicy(values),
   };
-  const logger = pino({ base: { pid: process.pid } }, pino.destination({ dest: 2, sync: true }));
-  const backend = await useBackend(parseBackend(values.backend as string | undefined));
-  const model = await loadModel((values.model as string | undefined) ?? bundledModelDir());
-  logger.info({ model: model.source, backend }, 'model loaded');
-  if (io.signal.aborted) return 0;
-  const worker = await VideoWorker.start({ ...settings, model, backend, logger });
+  const metricsPort = parseMetricsPort(values['metrics-port']);
+  const logger = await createWorkerLogger(io.stderr);
+  // Up before the model loads and before Redis answers: alive but not ready, not dead.
+  const ops = metricsPort === 0 ? undefined : await startMetrics(metricsPort, logger);
+  try {
+    const backend = await useBackend(parseBackend(values.backend as string | undefined));
+    const model = await loadModel((values.model as string | undefined) ?? bundledModelDir());
+    logger.info({ model: model.source, backend }, 'model loaded');
+    ops?.readiness.modelLoaded();
+    try {
+      const probed = ops === undefined ? {} : { metrics: ops.metrics, readiness: ops.readiness };
+      await serve({ ...settings, model, backend, logger, ...probed }, io.signal);
+    } finally {
+      model.dispose();
+    }
+    logger.info('worker stopped');
+    return 0;
+  } finally {
+    await ops?.server.close();
+  }
+}
+
+/**
+ * Starts the worker and runs it until `signal` fires, then closes it. With a readiness state
+ * (the worker is probed, so an orchestrator runs it), it first waits for Redis, however long
+ * Redis takes to come up, instead of failing at once.
+ */
+async function serve(
+  options: VideoWorkerOptions & { readonly readiness?: Readiness },
+  signal: AbortSignal,
+): Promise<void> {
+  const { readiness, logger } = options;
+  if (readiness !== undefined) {
+    try {
+      await waitForRedis(options.redisUrl, { logger, signal });
+    } catch (error) {
+      if (error instanceof AbortError) return;
+      throw error;
+    }
+  }
+  if (signal.aborted) return;
+  const worker = await VideoWorker.start(options);
+  readiness?.redisCheck(() => worker.isRedisReady());
   await new Promise<void>((resolve) =>
-    io.signal.addEventListener('abort', () => resolve(), { once: true }),
+    signal.addEventListener('abort', () => resolve(), { once: true }),
   );
+  readiness?.stop();
   await worker.close();
-  model.dispose();
-  logger.info('worker stopped');
-  return 0;
+}
+
+/** Checks `--metrics-port`: 0 (off) or a TCP port. */
+function parseMetricsPort(value: string | boolean | undefined): number {
+  const port = optionalInteger({ 'metrics-port': value }, 'metrics-port', 0) ?? 0;
+  if (port > MAX_PORT) {
+    throw new UsageError(
+      `metrics-port must be an integer from 0 (off) to ${MAX_PORT}, got ${JSON.stringify(value)}`,
+    );
+  }
+  return port;
+}
+
+/** The metrics registry, the readiness state and the HTTP server that serves them. */
+async function startMetrics(
+  port: number,
+  logger: Logger,
+): Promise<{ metrics: WorkerMetrics; readiness: Readiness; server: MetricsServer }> {
+  const metrics = new WorkerMetrics();
+  const readiness = new Readiness();
+  const server = await MetricsServer.listen({ port, metrics, readiness });
+  logger.info({ port: server.port }, 'metrics server listening');
+  return { metrics, readiness, server };
 }

@@ -32,6 +32,26 @@ export interface LabelFramesOptions {
    * Continue an interrupted run: the reader starts at `resume.frame` (see {@link ResumePoint}).
    */
   readonly resume?: ResumePoint;
+  /**
+   * Called when the source reports an outage (a live stream that had to reconnect), before the
+   * first label after it; windows never span an outage.
+   */
+  readonly onGap?: (gap: Gap) => void;
+  /**
+   * Stateful mode: keep the recurrent state across an outage instead of starting afresh.
+   * @defaultValue false
+   */
+  readonly keepStateOverGaps?: boolean;
+}
+
+/** An outage of a live source, as the labels stream records it. */
+export interface Gap {
+  /** Index of the last frame before the outage. */
+  readonly frame: number;
+  /** Time of that frame, in seconds: when the outage began. */
+  readonly t: number;
+  /** Length of the outage, in seconds. */
+  readonly gap: number;
 }
 
 /** Counters of a run, updated as it goes. */
@@ -77,20 +97,31 @@ async function* windowBatches(
   const { window: n, stride, cache: useCache } = options;
   const d = model.encoder.embeddingSize;
   const cache = new EmbeddingCache();
-  const frames = new Subject<Frame>();
   const ready: Frame[][] = [];
-  const subscription = frames.pipe(slidingWindow<Frame>(n, stride)).subscribe((w) => ready.push(w));
+  let frames = new Subject<Frame>();
+  let subscription = frames.pipe(slidingWindow<Frame>(n, stride)).subscribe((w) => ready.push(w));
+  // Windows are laid from the first frame of the stream, of a resumed run, or after an outage.
+  let gridStart = options.resume?.frame ?? 0;
+  let last: Frame | undefined;
   try {
     for (;;) {
       const batch = await nextBatch(reader, options);
       if (batch.length === 0) break;
       counters.frames += batch.length;
-      if (useCache)
-        encodeIntoCache(
-          model,
-          cache,
-          batch.filter((f) => inSomeWindow(f.index, n, stride)),
-        );
+      const first = batch[0]!;
+      if (first.gapBefore !== undefined && last !== undefined) {
+        options.onGap?.({ frame: last.index, t: last.t, gap: first.gapBefore });
+        subscription.unsubscribe();
+        frames = new Subject<Frame>();
+        subscription = frames.pipe(slidingWindow<Frame>(n, stride)).subscribe((w) => ready.push(w));
+        cache.clear();
+        gridStart = first.index;
+      }
+      last = batch[batch.length - 1];
+      if (useCache) {
+        const used = batch.filter((f) => inSomeWindow(f.index - gridStart, n, stride));
+        encodeIntoCache(model, cache, used);
+      }
       for (const frame of batch) frames.next(frame);
       if (ready.length === 0) continue;
       const windows = ready.splice(0);
@@ -105,15 +136,14 @@ async function* windowBatches(
       const scores = model.head.classifyWindows(input, windows.length, n);
       counters.windows += windows.length;
       for (const [k, w] of windows.entries()) {
-        const last = w[n - 1]!;
-        yield toLabel(model, scores, k, last.index, w[0]!.index, last.t);
+        const end = w[n - 1]!;
+        yield toLabel(model, scores, k, end.index, w[0]!.index, end.t, end.receivedAt);
       }
-      const first = windows[windows.length - 1]![0]!;
-      counters.resumePoint = { frame: first.index, t: first.t };
+      const start = windows[windows.length - 1]![0]!;
+      counters.resumePoint = { frame: start.index, t: start.t };
     }
   } finally {
     subscription.unsubscribe();
-    frames.complete();
     counters.encoded += cache.encoded;
     counters.cacheHits += cache.cacheHits;
     cache.clear();
@@ -127,9 +157,10 @@ async function* statefulBatches(
   counters: LabelCounters,
 ): AsyncGenerator<Label> {
   const { window: n, stride, resume } = options;
-  const state =
+  let state =
     resume?.state === undefined ? model.head.createState() : model.head.restoreState(resume.state);
-  const streamStart = 0;
+  let streamStart = resume?.start ?? 0;
+  let last: Frame | undefined;
   try {
     for (;;) {
       const read = await nextBatch(reader, options);
@@ -138,6 +169,16 @@ async function* statefulBatches(
       // The resume frame was stepped before the interruption: its effect is in the state.
       const batch = resume === undefined ? read : read.filter((f) => f.index > resume.frame);
       if (batch.length === 0) continue;
+      const first = batch[0]!;
+      if (first.gapBefore !== undefined && last !== undefined) {
+        options.onGap?.({ frame: last.index, t: last.t, gap: first.gapBefore });
+        if (options.keepStateOverGaps !== true) {
+          state.dispose();
+          state = model.head.createState();
+          streamStart = first.index;
+        }
+      }
+      last = batch[batch.length - 1];
       const embeddings = model.encoder.encode(batch.map((f) => f.pixels));
       counters.encoded += batch.length;
       const emitAt = batch.flatMap((f, i) =>
@@ -147,10 +188,14 @@ async function* statefulBatches(
       counters.windows += emitAt.length;
       for (const [k, i] of emitAt.entries()) {
         const frame = batch[i]!;
-        yield toLabel(model, scores, k, frame.index, streamStart, frame.t);
+        yield toLabel(model, scores, k, frame.index, streamStart, frame.t, frame.receivedAt);
       }
-      const last = batch[batch.length - 1]!;
-      counters.resumePoint = { frame: last.index, t: last.t, state: state.toArrays() };
+      counters.resumePoint = {
+        frame: last!.index,
+        t: last!.t,
+        state: state.toArrays(),
+        start: streamStart,
+      };
     }
   } finally {
     state.dispose();
@@ -191,6 +236,7 @@ function toLabel(
   frame: number,
   start: number,
   t: number,
+  receivedAt: number | undefined,
 ): Label {
   const classes = model.head.classes;
   const probabilities = Array.from(scores.subarray(row * classes, (row + 1) * classes));
@@ -205,5 +251,7 @@ function toLabel(
     ...(name === undefined ? {} : { name }),
     score: probabilities[best]!,
     scores: probabilities,
+    // Capture (arrival) to label, for live sources.
+    ...(receivedAt === undefined ? {} : { latencyMs: performance.now() - receivedAt }),
   };
 }

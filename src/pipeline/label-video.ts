@@ -2,7 +2,13 @@ import type { LabelOptions } from '../config/label-options.js';
 import type { LoadedModel } from '../model/load-model.js';
 import { FrameSource } from '../source/frame-source.js';
 import type { Label } from './label.js';
-import { labelFrames, type LabelCounters } from './label-frames.js';
+import { LiveFrameSource, type LiveOptions } from '../source/live-frame-source.js';
+import {
+  labelFrames,
+  type Gap,
+  type LabelCounters,
+  type LabelFramesOptions,
+} from './label-frames.js';
 import type { ResumePoint } from './resume-point.js';
 
 /**
@@ -29,6 +35,13 @@ export interface LabelVideoControls {
   readonly resume?: ResumePoint;
   /** Called once ffmpeg is started, e.g. to show progress against `source.info`. */
   readonly onSource?: (source: FrameSource) => void;
+  /**
+   * A live stream: read at its own pace, reconnected whenever it stops, until the signal
+   * fires. Outages are reported through `onGap`.
+   */
+  readonly live?: LiveOptions;
+  /** Called for each outage of a live stream, in order with the labels. */
+  readonly onGap?: (gap: Gap) => void;
 }
 
 /**
@@ -45,6 +58,8 @@ export async function* labelVideo(
   // Refuse a head that cannot run stateful before ffmpeg starts, not at the first batch.
   if (options.mode === 'stateful') model.head.assertStateful();
   const { split, preprocessing } = model;
+  if (controls.live !== undefined)
+    return yield* labelLive(input, model, options, controls, controls.live);
   const { startSec, durationSec } = sourceRange(options, controls.resume);
   const source = await FrameSource.open({
     input,
@@ -72,6 +87,7 @@ export async function* labelVideo(
         cache: options.cache,
         ...(controls.signal === undefined ? {} : { signal: controls.signal }),
         ...(controls.resume === undefined ? {} : { resume: controls.resume }),
+        ...(controls.onGap === undefined ? {} : { onGap: controls.onGap }),
       },
       controls.counters,
     );
@@ -90,4 +106,46 @@ function sourceRange(options: LabelOptions, resume: ResumePoint | undefined) {
     startSec,
     durationSec: end === undefined ? undefined : Math.max(SEEK_LEAD_SEC, end - startSec),
   };
+}
+
+/** A live stream: the same pipeline over a source that reconnects and reports outages. */
+async function* labelLive(
+  input: string,
+  model: LoadedModel,
+  options: LabelOptions,
+  controls: LabelVideoControls,
+  live: LiveOptions,
+): AsyncGenerator<Label, LabelCounters> {
+  const { split, preprocessing } = model;
+  const source = new LiveFrameSource(
+    {
+      input,
+      width: split.width,
+      height: split.height,
+      channels: split.channels,
+      channelOrder: preprocessing.channelOrder,
+      ...(options.fps === undefined ? {} : { fps: options.fps }),
+      ...(controls.signal === undefined ? {} : { signal: controls.signal }),
+      ...(controls.inputArgs === undefined ? {} : { inputArgs: controls.inputArgs }),
+    },
+    live,
+    controls.resume === undefined
+      ? undefined
+      : { index: controls.resume.frame + 1, t: controls.resume.t },
+  );
+  const frameOptions: LabelFramesOptions = {
+    window: options.window ?? model.defaultWindow,
+    stride: options.stride,
+    mode: options.mode,
+    batch: options.batch,
+    cache: options.cache,
+    ...(controls.signal === undefined ? {} : { signal: controls.signal }),
+    ...(controls.onGap === undefined ? {} : { onGap: controls.onGap }),
+    ...(controls.resume === undefined ? {} : { resume: controls.resume }),
+  };
+  try {
+    return yield* labelFrames(source, model, frameOptions, controls.counters);
+  } finally {
+    await source.close();
+  }
 }

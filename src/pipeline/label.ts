@@ -17,4 +17,6 @@ export interface Label {
   readonly score: number;
   /** Every class's probability, in class order. */
   readonly scores: readonly number[];
+  /** Live sources: milliseconds from the window's last frame arriving to this label. */
+  readonly latencyMs?: number;
 }

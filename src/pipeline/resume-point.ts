@@ -13,4 +13,6 @@ export interface ResumePoint {
   readonly t: number;
   /** Stateful mode: the recurrent state after `frame`, per layer, per state tensor. */
   readonly state?: number[][][];
+  /** Stateful mode: the first frame since the state was last reset (labels' `start`). */
+  readonly start?: number;
 }

@@ -33,5 +33,6 @@ export function entryLabel(fields: readonly string[]): Label | undefined {
     ...(name === undefined ? {} : { name }),
     score: Number(map.get('score')),
     scores: JSON.parse(map.get('scores') ?? '[]') as number[],
+    ...(map.has('latencyMs') ? { latencyMs: Number(map.get('latencyMs')) } : {}),
   };
 }

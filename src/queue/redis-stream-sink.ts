@@ -1,7 +1,8 @@
 import type { Redis } from 'ioredis';
 import type { Label } from '../pipeline/label.js';
 import type { LabelSink } from '../sink/label-sink.js';
-import { labelRecord } from '../sink/jsonl-sink.js';
+import { gapRecord, labelRecord } from '../sink/jsonl-sink.js';
+import type { Gap } from '../pipeline/label-frames.js';
 import { appendEntries, type StreamEntry } from './append-entries.js';
 
 /**
@@ -9,6 +10,8 @@ import { appendEntries, type StreamEntry } from './append-entries.js';
  * sorts after that frame's label and before the next frame's.
  */
 export const LABEL_ENTRY_SEQ = 1;
+/** Second part of a gap marker's ID: see {@link LABEL_ENTRY_SEQ}. */
+export const GAP_ENTRY_SEQ = 2;
 
 /**
  * Most labels sent in one round trip: bounds a script call's arguments (Lua's stack) while
@@ -78,6 +81,17 @@ export class RedisStreamSink implements LabelSink {
     }
   }
 
+  /** Buffers a gap marker with the ID `<frame>-2` (fields frame, t, gap); see {@link LabelSink.writeGap}. */
+  async writeGap(gap: Gap): Promise<void> {
+    this.throwIfFailed();
+    const record = gapRecord(gap);
+    this.buffer.push({
+      ms: record.frame,
+      seq: GAP_ENTRY_SEQ,
+      fields: ['frame', String(record.frame), 't', String(record.t), 'gap', String(record.gap)],
+    });
+  }
+
   /** Writes what is buffered and waits for every write to finish. */
   close(): Promise<void> {
     this.closing ??= this.flush().then(() => this.throwIfFailed());
@@ -121,5 +135,6 @@ export function labelEntry(label: Label): StreamEntry {
   fields.push('label', String(record.label));
   if (record.name !== undefined) fields.push('name', record.name);
   fields.push('score', String(record.score), 'scores', JSON.stringify(record.scores));
+  if (record.latencyMs !== undefined) fields.push('latencyMs', String(record.latencyMs));
   return { ms: record.frame, seq: LABEL_ENTRY_SEQ, fields };
 }

@@ -1,12 +1,14 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { LabelOptions } from '../config/label-options.js';
+import type { JobMetrics } from '../metrics/job-metrics.js';
 import type { LoadedModel } from '../model/load-model.js';
 import type { JobSummary } from '../pipeline/job-summary.js';
-import type { LabelCounters } from '../pipeline/label-frames.js';
+import type { Gap, LabelCounters } from '../pipeline/label-frames.js';
 import { LabelSummary } from '../pipeline/label-summary.js';
 import { labelVideo } from '../pipeline/label-video.js';
-import { CheckpointStore } from './checkpoint-store.js';
+import { CheckpointStore, type Checkpoint } from './checkpoint-store.js';
+import type { ResumePoint } from '../pipeline/resume-point.js';
 import { ProgressThrottle, type JobProgress } from './job-progress.js';
 import { labelsKey } from './queue-keys.js';
 import { readLabels } from './read-labels.js';
@@ -22,6 +24,8 @@ export interface VideoJobRun {
   readonly input: string;
   readonly inputArgs: readonly string[];
   readonly options: LabelOptions;
+  /** A live stream: reconnected until cancelled; outages become gap markers. */
+  readonly live: boolean;
   readonly signal?: AbortSignal;
   /** How long the stream and checkpoint outlive the job, in seconds. */
   readonly labelsTtlSec: number;
@@ -29,6 +33,12 @@ export interface VideoJobRun {
   readonly checkpointIntervalMs: number;
   readonly logger: Logger;
   readonly reportProgress: (progress: JobProgress) => Promise<void>;
+  /**
+   * Where the run reports frames, labels, cache hits, drops, restarts, batch times and
+   * latencies as they happen.
+   * @defaultValue none: nothing is reported
+   */
+  readonly metrics?: JobMetrics;
 }
 
 /**
@@ -61,6 +71,11 @@ export async function runVideoJob(run: VideoJobRun): Promise<JobSummary> {
     cacheHits: 0,
   };
   const sink = new RedisStreamSink(run.redis, key);
+  if (saved !== undefined && run.live) {
+    // A live stream went on while no worker read it: one gap marker for the whole outage.
+    const at = resumeFrom(saved, true, lastFrame);
+    await sink.writeGap({ frame: at.frame, t: saved.resume.t, gap: at.t - saved.resume.t });
+  }
   const progress = new ProgressThrottle(run.reportProgress);
   const save = async () => {
     if (counters.resumePoint === undefined) return;
@@ -76,7 +91,19 @@ export async function runVideoJob(run: VideoJobRun): Promise<JobSummary> {
       counters,
       inputArgs: run.inputArgs,
       ...(run.signal === undefined ? {} : { signal: run.signal }),
-      ...(saved === undefined ? {} : { resume: saved.resume }),
+      ...(saved === undefined ? {} : { resume: resumeFrom(saved, run.live, lastFrame) }),
+      ...(run.live
+        ? {
+            live: {
+              onReconnect: (attempt: number, reason: string) =>
+                run.logger.warn({ attempt, reason }, 'live source stopped: reconnecting'),
+            },
+            onGap: (gap: Gap) => {
+              run.logger.warn({ ...gap }, 'live source outage');
+              void sink.writeGap(gap).catch(() => undefined);
+            },
+          }
+        : {}),
     });
     for await (const label of labels) {
       // A resumed run relabels the window it stopped in: the stream has that label already.
@@ -103,4 +130,18 @@ export async function runVideoJob(run: VideoJobRun): Promise<JobSummary> {
   }
   await checkpoints.remove(run.jobId);
   return summary.finish({ frames: counters.frames, seconds: (performance.now() - started) / 1000 });
+}
+
+/**
+ * Where to pick up: a file seeks back to the checkpoint; a live stream cannot seek, so it
+ * continues from now, numbering frames after everything already labeled, its clock moved on
+ * by the outage.
+ */
+function resumeFrom(saved: Checkpoint, live: boolean, lastLabel: number): ResumePoint {
+  if (!live) return saved.resume;
+  return {
+    ...saved.resume,
+    frame: Math.max(saved.resume.frame, lastLabel),
+    t: saved.resume.t + (Date.now() - saved.savedAt) / 1000,
+  };
 }

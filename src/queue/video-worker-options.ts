@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { ActiveBackend } from '../model/backend.js';
+import type { WorkerMetrics } from '../metrics/worker-metrics.js';
 import type { LoadedModel } from '../model/load-model.js';
 import type { UrlPolicy } from '../source/url-policy.js';
 
@@ -34,6 +35,12 @@ export interface VideoWorkerOptions {
   readonly backend: ActiveBackend;
   /** Where log lines go. */
   readonly logger: Logger;
+  /**
+   * Where job outcomes, active jobs, the queue's depth and the running jobs' pipeline figures
+   * are counted (`--metrics-port`).
+   * @defaultValue none: nothing is counted
+   */
+  readonly metrics?: WorkerMetrics;
 }
 
 /** Defaults of the tunable {@link VideoWorkerOptions}. */

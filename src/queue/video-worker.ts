@@ -1,8 +1,10 @@
-import { UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
+import { Queue, UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { FramewiseError } from '../errors.js';
+import type { JobOutcome } from '../metrics/job-outcome.js';
 import type { JobSummary } from '../pipeline/job-summary.js';
-import { checkInput, redactUrl } from '../source/url-policy.js';
+import { redactUrl } from '../source/redact-url.js';
+import { checkInput } from '../source/url-policy.js';
 import { checkRedis } from './check-redis.js';
 import { CheckpointStore } from './checkpoint-store.js';
 import { cancelChannel, cancelKey, QUEUE_NAME } from './queue-keys.js';
@@ -26,6 +28,8 @@ export class VideoWorker {
   private readonly redis: Redis;
   private readonly subscriber: Redis;
   private readonly checkpoints: CheckpointStore;
+  /** Reads the queue's depth for the metrics; only when the worker serves metrics. */
+  private readonly queue: Queue | undefined;
   private closing: Promise<void> | undefined;
 
   private constructor(private readonly options: VideoWorkerOptions) {
@@ -45,10 +49,23 @@ export class VideoWorker {
       },
     );
     this.worker.on('error', (error) => options.logger.error({ err: error }, 'worker error'));
+    // Without a listener ioredis prints each reconnect failure as plain text, not a log line.
+    for (const client of [this.redis, this.subscriber]) {
+      client.on('error', (error: Error) =>
+        options.logger.warn({ err: error.message }, 'Redis connection error'),
+      );
+    }
     this.worker.on('failed', (job, error) =>
-      options.logger.warn({ jobId: job?.id, err: error.message }, 'job failed'),
+      options.logger.warn({ ...jobFields(job), err: error.message }, 'job failed'),
     );
-    this.worker.on('completed', (job) => options.logger.info({ jobId: job.id }, 'job completed'));
+    this.worker.on('completed', (job) => options.logger.info(jobFields(job), 'job completed'));
+    if (options.metrics !== undefined) {
+      // The shared connection: counting jobs needs no blocking connection of its own.
+      const queue = new Queue(QUEUE_NAME, { connection: this.redis, prefix: options.prefix });
+      queue.on('error', (error) => options.logger.warn({ err: error }, 'queue metrics error'));
+      options.metrics.observeQueue(() => queue.getJobCounts());
+      this.queue = queue;
+    }
   }
 
   /** Connects, subscribes to cancellations and starts taking jobs. */
@@ -78,6 +95,11 @@ export class VideoWorker {
     return this.worker.isRunning();
   }
 
+  /** True while the worker's own Redis connection is up (for `/readyz`). */
+  isRedisReady(): boolean {
+    return this.redis.status === 'ready';
+  }
+
   /**
    * Stops taking jobs; lets the running ones finish within the grace period, hands the others
    * back to the queue (their ffmpeg killed), then closes every connection. Idempotent.
@@ -103,6 +125,12 @@ export class VideoWorker {
       }
     } finally {
       clearTimeout(timer);
+    }
+    this.options.metrics?.observeQueue(undefined);
+    try {
+      await this.queue?.close();
+    } catch (error) {
+      logger.warn({ err: error }, 'closing the metrics queue failed');
     }
     for (const client of [this.subscriber, this.redis]) {
       try {
@@ -146,19 +174,22 @@ export class VideoWorker {
     signal: AbortSignal | undefined,
   ): Promise<JobSummary> {
     const jobId = job.id ?? '';
-    const logger = this.options.logger.child({ jobId });
+    // Every line of the job names it and its input; the input's password never.
+    const logger = this.options.logger.child(jobFields(job));
+    const { metrics } = this.options;
+    metrics?.jobStarted();
+    let outcome: JobOutcome = 'failed';
     try {
-      const { url, options } = parseVideoJob(job.data);
+      const { url, options, live } = parseVideoJob(job.data);
       if ((await this.redis.exists(cancelKey(this.options.prefix, jobId))) === 1) {
+        outcome = 'cancelled';
         throw new UnrecoverableError('cancelled by framewise cancel before it started');
       }
       const checked = await checkInput(url, this.options.policy);
-      logger.info(
-        { source: redactUrl(checked.input), attempt: job.attemptsMade + 1 },
-        'job started',
-      );
-      return await runVideoJob({
+      logger.info({ attempt: job.attemptsMade + 1 }, 'job started');
+      const summary = await runVideoJob({
         jobId,
+        live,
         prefix: this.options.prefix,
         redis: this.redis,
         model: this.options.model,
@@ -170,9 +201,16 @@ export class VideoWorker {
         checkpointIntervalMs: this.options.checkpointIntervalMs,
         logger,
         reportProgress: (progress) => job.updateProgress({ ...progress }),
+        ...(metrics === undefined ? {} : { metrics: metrics.job }),
       });
+      outcome = 'completed';
+      return summary;
     } catch (error) {
-      throw await this.jobError(error, job, token, signal);
+      const thrown = await this.jobError(error, job, token, signal);
+      if (outcome !== 'cancelled') outcome = attemptOutcome(thrown, job, signal);
+      throw thrown;
+    } finally {
+      metrics?.jobEnded(outcome);
     }
   }
 
@@ -194,4 +232,27 @@ export class VideoWorker {
       return new UnrecoverableError(error.message);
     return error instanceof Error ? error : new Error(String(error));
   }
+}
+
+/** The log fields of a job: its id and its input, password hidden. */
+function jobFields(job: Job<VideoJobData, JobSummary> | undefined): {
+  jobId: string | undefined;
+  source: string | undefined;
+} {
+  // The payload may be anything another client wrote: only a string url is shown.
+  const url: unknown = job?.data?.url;
+  return { jobId: job?.id, source: typeof url === 'string' ? redactUrl(url) : undefined };
+}
+
+/** How an attempt that threw `error` (as returned by `jobError`) ends, for the metrics. */
+function attemptOutcome(
+  error: Error,
+  job: Job<VideoJobData, JobSummary>,
+  signal: AbortSignal | undefined,
+): JobOutcome {
+  if (error instanceof WaitingError) return 'handed_back';
+  if (signal?.aborted === true) return 'cancelled';
+  if (error instanceof UnrecoverableError) return 'failed';
+  // BullMQ retries while attempts remain; attemptsMade does not count this attempt yet.
+  return job.attemptsMade + 1 < (job.opts.attempts ?? 1) ? 'retried' : 'failed';
 }

@@ -1,5 +1,6 @@
 import type { Writable } from 'node:stream';
 import type { Label } from '../pipeline/label.js';
+import type { Gap } from '../pipeline/label-frames.js';
 import { roundToMillis } from '../pipeline/round-to-millis.js';
 import type { LabelSink } from './label-sink.js';
 import { LineWriter } from './line-writer.js';
@@ -15,6 +16,7 @@ export interface LabelRecord {
   readonly name?: string;
   readonly score: number;
   readonly scores: number[];
+  readonly latencyMs?: number;
 }
 
 /**
@@ -34,6 +36,7 @@ export function labelRecord(label: Label): LabelRecord {
     score: shortestFloat32(label.score),
     // Array.from also turns a Float32Array that slipped in as `scores` into a plain array.
     scores: Array.from(label.scores, shortestFloat32),
+    ...(label.latencyMs === undefined ? {} : { latencyMs: Math.round(label.latencyMs * 10) / 10 }),
   };
 }
 
@@ -49,6 +52,11 @@ export function labelRecord(label: Label): LabelRecord {
  */
 export function formatLabelJson(label: Label): string {
   return JSON.stringify(labelRecord(label));
+}
+
+/** An outage's fields as every output prints them: times rounded to milliseconds. */
+export function gapRecord(gap: Gap): { frame: number; t: number; gap: number } {
+  return { frame: gap.frame, t: roundToMillis(gap.t), gap: roundToMillis(gap.gap) };
 }
 
 /** Options of a {@link JsonlSink}. */
@@ -79,6 +87,11 @@ export class JsonlSink implements LabelSink {
   /** Writes one label as one line; see {@link LabelSink.write}. */
   write(label: Label): Promise<void> {
     return this.#writer.write(`${formatLabelJson(label)}\n`);
+  }
+
+  /** Writes an outage as a line `{"frame","t","gap"}`; see {@link LabelSink.writeGap}. */
+  writeGap(gap: Gap): Promise<void> {
+    return this.#writer.write(`${JSON.stringify(gapRecord(gap))}\n`);
   }
 
   /** Flushes and, with `end`, ends the stream; see {@link LabelSink.close}. */

@@ -1,4 +1,5 @@
 import type { Label } from '../pipeline/label.js';
+import type { Gap } from '../pipeline/label-frames.js';
 
 /**
  * Where labels go: stdout as JSON lines, a terminal timeline, a Redis Stream. A sink knows
@@ -11,6 +12,11 @@ export interface LabelSink {
    * closed.
    */
   write(label: Label): Promise<void>;
+  /**
+   * Records an outage of a live source, in order with the labels (before the first label after
+   * it). Sinks without it drop gaps.
+   */
+  writeGap?(gap: Gap): Promise<void>;
   /** Flushes what is buffered and releases the output. A second call returns the same promise. */
   close(): Promise<void>;
 }

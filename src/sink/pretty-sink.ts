@@ -1,5 +1,6 @@
 import type { Writable } from 'node:stream';
 import type { Label } from '../pipeline/label.js';
+import type { Gap } from '../pipeline/label-frames.js';
 import type { LabelRun } from '../pipeline/label-run.js';
 import { LabelRunTracker } from '../pipeline/label-run-tracker.js';
 import { formatClock } from './format-clock.js';
@@ -58,6 +59,13 @@ export class PrettySink implements LabelSink {
     if (this.#closing !== undefined) throw new Error('cannot write: the sink is closed');
     const ended = this.#tracker.add(label);
     if (ended !== undefined) await this.#writeRun(ended);
+  }
+
+  /** Ends the current segment and prints the outage on its own line. */
+  async writeGap(gap: Gap): Promise<void> {
+    const run = this.#tracker.flush();
+    if (run !== undefined) await this.#writeRun(run);
+    await this.#writer.write(`${formatClock(gap.t)}  — no video for ${gap.gap.toFixed(1)} s —\n`);
   }
 
   /** Writes the last segment, then closes like {@link LabelSink.close}. */

@@ -9,4 +9,11 @@ export interface Frame {
    * ffmpeg was asked for. May be a view into a larger buffer: never write to it.
    */
   readonly pixels: Uint8Array;
+  /**
+   * Live sources: the outage before this frame, in seconds, when the source had to reconnect
+   * to get it. Windows and recurrent state do not span an outage.
+   */
+  readonly gapBefore?: number;
+  /** Live sources: when the frame arrived, `performance.now()` milliseconds (for latency). */
+  readonly receivedAt?: number;
 }

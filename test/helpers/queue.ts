@@ -44,14 +44,15 @@ export interface WorkerProcess {
 }
 
 /**
- * Starts `framewise worker` as its own process and waits until it logs "worker ready";
- * `detached` puts it in its own process group.
+ * Starts `framewise worker` as its own process and waits until it logs `readyMessage`
+ * ("worker ready" unless told otherwise); `detached` puts it in its own process group.
  */
 export async function startWorker(
   args: readonly string[],
   env: NodeJS.ProcessEnv = {},
-  options: { detached?: boolean } = {},
+  options: { detached?: boolean; readyMessage?: string } = {},
 ): Promise<WorkerProcess> {
+  const readyMessage = options.readyMessage ?? 'worker ready';
   const child = spawn(process.execPath, [WORKER_ENTRY, ...args], {
     env: { ...process.env, REDIS_URL, ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -83,7 +84,7 @@ export async function startWorker(
     },
   };
   const ready = await Promise.race([
-    waitFor(() => logs.some((l) => l.msg === 'worker ready'), 30_000).then(() => true),
+    waitFor(() => logs.some((l) => l.msg === readyMessage), 30_000).then(() => true),
     exited.then(() => false),
   ]);
   if (!ready) throw new Error(`worker exited before it was ready: ${JSON.stringify(logs)}`);

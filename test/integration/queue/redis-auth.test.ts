@@ -1,68 +1,30 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { dirname } from 'node:path';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../helpers/cli.js';
+import { freePort } from '../../helpers/free-port.js';
 import { saveSeedModel } from '../../helpers/models.js';
-import { startWorker, waitFor } from '../../helpers/queue.js';
+import { startPrivateRedis, type PrivateRedis } from '../../helpers/private-redis.js';
+import { startWorker } from '../../helpers/queue.js';
 import { makeVideo } from '../../helpers/videos.js';
 
-/** A free TCP port on loopback, from the kernel. */
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  return port;
-}
-
 describe('a Redis with a password and an evicting memory policy', () => {
-  let server: ChildProcess;
+  let server: PrivateRedis | undefined;
   let url: string;
 
   beforeAll(async () => {
     const port = await freePort();
-    // A second, private Redis server: the password and policy must not touch the shared one.
-    server = spawn(
-      'redis-server',
-      [
-        '--port',
-        String(port),
-        '--bind',
-        '127.0.0.1',
-        '--save',
-        '',
-        '--appendonly',
-        'no',
-        '--requirepass',
-        's3cret',
-        '--maxmemory-policy',
-        'allkeys-lru',
-      ],
-      { stdio: 'ignore' },
-    );
     url = `redis://:s3cret@127.0.0.1:${port}`;
-    await waitFor(async () => {
-      const probe = new Redis(url, {
-        lazyConnect: true,
-        maxRetriesPerRequest: 0,
-        retryStrategy: () => null,
-      });
-      try {
-        await probe.connect();
-        return (await probe.ping()) === 'PONG';
-      } catch {
-        return false;
-      } finally {
-        probe.disconnect();
-      }
-    });
+    // A second, private Redis server: the password and policy must not touch the shared one.
+    server = await startPrivateRedis(port, url, [
+      '--requirepass',
+      's3cret',
+      '--maxmemory-policy',
+      'allkeys-lru',
+    ]);
   });
 
-  afterAll(() => {
-    server?.kill('SIGKILL');
+  afterAll(async () => {
+    await server?.stop();
   });
 
   it('works through REDIS_URL with the password, and the worker warns about eviction', async () => {

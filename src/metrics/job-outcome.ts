@@ -1,0 +1,18 @@
+/**
+ * How one attempt at a job ended, the `outcome` label of `framewise_jobs_total`:
+ * - `completed`: the job finished and returned its summary;
+ * - `failed`: it failed for good (a permanent error, or its last attempt);
+ * - `retried`: it failed and BullMQ will try it again after a backoff;
+ * - `cancelled`: `framewise cancel` stopped it;
+ * - `handed_back`: the worker shut down and put it back in the queue for another worker.
+ */
+export type JobOutcome = 'completed' | 'failed' | 'retried' | 'cancelled' | 'handed_back';
+
+/** Every {@link JobOutcome}, so that each series exists (at 0) before its first job. */
+export const JOB_OUTCOMES: readonly JobOutcome[] = [
+  'completed',
+  'failed',
+  'retried',
+  'cancelled',
+  'handed_back',
+];

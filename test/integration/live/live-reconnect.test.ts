@@ -1,0 +1,90 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLI, parseJsonLines } from '../../helpers/cli.js';
+import { LiveStreamServer } from '../../helpers/live-server.js';
+import { saveSeedModel } from '../../helpers/models.js';
+import { waitFor } from '../../helpers/queue.js';
+import { ffmpegProcessesRunning } from '../../helpers/videos.js';
+
+interface Line {
+  frame: number;
+  t: number;
+  label?: number;
+  gap?: number;
+  latencyMs?: number;
+}
+
+describe('a live stream that dies for 5 s and comes back', () => {
+  const server = new LiveStreamServer();
+  let model: string;
+
+  beforeAll(async () => {
+    await server.start();
+    ({ dir: model } = await saveSeedModel({ height: 24, width: 24 }));
+  });
+
+  afterAll(async () => {
+    await server.stop();
+  });
+
+  it('is reconnected by itself; labels go on after one gap line', { timeout: 90_000 }, async () => {
+    const mark = `${process.pid}-live`;
+    const child = spawn(
+      process.execPath,
+      [
+        CLI,
+        'label',
+        server.url,
+        '--live',
+        '--watchdog',
+        '2000',
+        '--model',
+        model,
+        '--stride',
+        '5',
+        '--format',
+        'jsonl',
+      ],
+      { env: { ...process.env, FRAMEWISE_TEST_OWNER: mark }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let out = '';
+    let err = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
+    const lines = () => parseJsonLines<Line>(out);
+
+    await waitFor(() => lines().length >= 10, 30_000);
+    await server.stop();
+    await sleep(5000);
+    await server.start();
+    await waitFor(
+      () =>
+        lines().some((l) => l.gap !== undefined) &&
+        lines().filter((l) => l.label !== undefined).length >= 25,
+      40_000,
+    );
+    child.kill('SIGINT');
+    const [code] = (await once(child, 'exit')) as [number];
+    expect(code).toBe(130);
+    expect(err).toMatch(/reconnect attempt 1/);
+
+    const all = lines();
+    const gaps = all.filter((l) => l.gap !== undefined);
+    expect(gaps).toHaveLength(1);
+    expect(gaps[0]!.gap).toBeGreaterThan(4);
+    const at = all.indexOf(gaps[0]!);
+    const before = all.slice(0, at);
+    const after = all.slice(at + 1);
+    expect(before.length).toBeGreaterThanOrEqual(10);
+    expect(after.length).toBeGreaterThan(0);
+    // Frames keep counting and time keeps running across the outage.
+    const frames = all.map((l) => l.frame);
+    expect([...frames].sort((a, b) => a - b)).toEqual(frames);
+    expect(after[0]!.t - before[before.length - 1]!.t).toBeGreaterThan(4);
+    for (const l of all.filter((x) => x.label !== undefined))
+      expect(l.latencyMs).toBeGreaterThanOrEqual(0);
+    await waitFor(() => ffmpegProcessesRunning(mark) === 0, 5000);
+  });
+});
