@@ -70,6 +70,13 @@ export async function runVideoJob(run: VideoJobRun): Promise<JobSummary> {
     encoded: 0,
     cacheHits: 0,
   };
+  // Counters are totals; metrics take increments: remember what they were told.
+  let reported = { frames: counters.frames, cacheHits: counters.cacheHits };
+  const reportCounters = () => {
+    run.metrics?.framesDecoded(counters.frames - reported.frames);
+    run.metrics?.cacheHits(counters.cacheHits - reported.cacheHits);
+    reported = { frames: counters.frames, cacheHits: counters.cacheHits };
+  };
   const sink = new RedisStreamSink(run.redis, key);
   if (saved !== undefined && run.live) {
     // A live stream went on while no worker read it: one gap marker for the whole outage.
@@ -95,8 +102,10 @@ export async function runVideoJob(run: VideoJobRun): Promise<JobSummary> {
       ...(run.live
         ? {
             live: {
-              onReconnect: (attempt: number, reason: string) =>
-                run.logger.warn({ attempt, reason }, 'live source stopped: reconnecting'),
+              onReconnect: (attempt: number, reason: string) => {
+                run.metrics?.ffmpegRestarts(1);
+                run.logger.warn({ attempt, reason }, 'live source stopped: reconnecting');
+              },
             },
             onGap: (gap: Gap) => {
               run.logger.warn({ ...gap }, 'live source outage');
@@ -109,6 +118,9 @@ export async function runVideoJob(run: VideoJobRun): Promise<JobSummary> {
       // A resumed run relabels the window it stopped in: the stream has that label already.
       if (label.frame <= lastFrame) continue;
       await sink.write(label);
+      run.metrics?.labelsWritten(1);
+      if (label.latencyMs !== undefined) run.metrics?.latency(label.latencyMs / 1000);
+      reportCounters();
       summary.add(label);
       lastFrame = label.frame;
       t = label.t;
@@ -125,6 +137,8 @@ export async function runVideoJob(run: VideoJobRun): Promise<JobSummary> {
     await save().catch(() => undefined);
     throw error;
   } finally {
+    // A failed attempt's frames count too; cache hits are only totalled when the run ends.
+    reportCounters();
     // The stream outlives the job by the TTL, whatever the outcome; a retry renews it.
     await run.redis.expire(key, run.labelsTtlSec).catch(() => undefined);
   }

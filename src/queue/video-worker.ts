@@ -62,7 +62,9 @@ export class VideoWorker {
     if (options.metrics !== undefined) {
       // The shared connection: counting jobs needs no blocking connection of its own.
       const queue = new Queue(QUEUE_NAME, { connection: this.redis, prefix: options.prefix });
-      queue.on('error', (error) => options.logger.warn({ err: error }, 'queue metrics error'));
+      queue.on('error', (error) =>
+        options.logger.warn({ err: error.message }, 'queue metrics error'),
+      );
       options.metrics.observeQueue(() => queue.getJobCounts());
       this.queue = queue;
     }

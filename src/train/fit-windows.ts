@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { LoadedModel } from '../model/load-model.js';
 import { pixelsToFloats } from '../model/pixels-to-floats.js';
+import { SeededRandom } from '../synth/seeded-random.js';
 import type { WindowExamples } from './window-examples.js';
 
 /** Training settings of {@link fitWindows}. */
@@ -15,6 +16,8 @@ export interface FitOptions {
   readonly patience: number;
   /** Train only the head on embeddings (the examples hold embeddings). */
   readonly frozenEncoder: boolean;
+  /** Seed of the order training windows are shown in: the same seed, the same training. */
+  readonly seed: number;
   /** Called after each epoch with its metrics. */
   readonly onEpoch?: (epoch: number, logs: EpochLogs) => void;
 }
@@ -53,7 +56,8 @@ export async function fitWindows(
     loss: 'categoricalCrossentropy',
     metrics: ['accuracy'],
   });
-  const [x, y] = tensors(model, train, classes);
+  // One seeded order instead of tfjs' unseeded per-epoch shuffle: training is reproducible.
+  const [x, y] = tensors(model, shuffled(train, options.seed), classes);
   const [vx, vy] = tensors(model, validation, classes);
   let best: { epoch: number; logs: EpochLogs; weights: tf.Tensor[] } | undefined;
   let epochs = 0;
@@ -61,7 +65,7 @@ export async function fitWindows(
     await net.fit(x, y, {
       epochs: options.epochs,
       batchSize: options.batchSize,
-      shuffle: true,
+      shuffle: false,
       validationData: [vx, vy],
       classWeight: classWeights(train.labels, classes),
       verbose: 0,
@@ -113,6 +117,19 @@ function tensors(
   const n = (first as readonly Uint8Array[] | undefined)?.length ?? 1;
   const data = pixelsToFloats(frames, frameLength, model.preprocessing);
   return [tf.tensor5d(data, [examples.inputs.length, n, height, width, channels]), y];
+}
+
+function shuffled(examples: WindowExamples, seed: number): WindowExamples {
+  const random = new SeededRandom(seed);
+  const order = examples.labels.map((_, i) => i);
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = random.integer(0, i);
+    [order[i], order[j]] = [order[j]!, order[i]!];
+  }
+  return {
+    inputs: order.map((i) => examples.inputs[i]!),
+    labels: order.map((i) => examples.labels[i]!),
+  };
 }
 
 function classWeights(labels: readonly number[], classes: number): Record<number, number> {

@@ -103,6 +103,7 @@ export async function trainOnDataset(
     learningRate: settings.learningRate,
     patience: settings.patience,
     frozenEncoder: settings.frozenEncoder,
+    seed: settings.seed,
     onEpoch: (epoch, logs) => settings.onProgress(formatEpoch(epoch, settings.epochs, logs)),
   });
   await saveModelToDirectory(model.model, settings.outDir);
