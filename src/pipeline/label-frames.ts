@@ -37,6 +37,8 @@ export interface LabelFramesOptions {
    * first label after it; windows never span an outage.
    */
   readonly onGap?: (gap: Gap) => void;
+  /** Called after each encoder batch with its duration in seconds (for metrics). */
+  readonly onEncoderBatch?: (seconds: number) => void;
   /**
    * Stateful mode: keep the recurrent state across an outage instead of starting afresh.
    * @defaultValue false
@@ -120,7 +122,9 @@ async function* windowBatches(
       last = batch[batch.length - 1];
       if (useCache) {
         const used = batch.filter((f) => inSomeWindow(f.index - gridStart, n, stride));
+        const began = performance.now();
         encodeIntoCache(model, cache, used);
+        options.onEncoderBatch?.((performance.now() - began) / 1000);
       }
       for (const frame of batch) frames.next(frame);
       if (ready.length === 0) continue;
@@ -179,7 +183,9 @@ async function* statefulBatches(
         }
       }
       last = batch[batch.length - 1];
+      const began = performance.now();
       const embeddings = model.encoder.encode(batch.map((f) => f.pixels));
+      options.onEncoderBatch?.((performance.now() - began) / 1000);
       counters.encoded += batch.length;
       const emitAt = batch.flatMap((f, i) =>
         emitsAt(f.index - streamStart, n, stride) ? [i] : [],

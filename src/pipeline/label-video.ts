@@ -42,6 +42,8 @@ export interface LabelVideoControls {
   readonly live?: LiveOptions;
   /** Called for each outage of a live stream, in order with the labels. */
   readonly onGap?: (gap: Gap) => void;
+  /** Called after each encoder batch with its duration in seconds. */
+  readonly onEncoderBatch?: (seconds: number) => void;
 }
 
 /**
@@ -88,6 +90,9 @@ export async function* labelVideo(
         ...(controls.signal === undefined ? {} : { signal: controls.signal }),
         ...(controls.resume === undefined ? {} : { resume: controls.resume }),
         ...(controls.onGap === undefined ? {} : { onGap: controls.onGap }),
+        ...(controls.onEncoderBatch === undefined
+          ? {}
+          : { onEncoderBatch: controls.onEncoderBatch }),
       },
       controls.counters,
     );
@@ -142,6 +147,7 @@ async function* labelLive(
     ...(controls.signal === undefined ? {} : { signal: controls.signal }),
     ...(controls.onGap === undefined ? {} : { onGap: controls.onGap }),
     ...(controls.resume === undefined ? {} : { resume: controls.resume }),
+    ...(controls.onEncoderBatch === undefined ? {} : { onEncoderBatch: controls.onEncoderBatch }),
   };
   try {
     return yield* labelFrames(source, model, frameOptions, controls.counters);

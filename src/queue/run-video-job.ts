@@ -97,6 +97,7 @@ export async function runVideoJob(run: VideoJobRun): Promise<JobSummary> {
     const labels = labelVideo(run.input, run.model, run.options, {
       counters,
       inputArgs: run.inputArgs,
+      onEncoderBatch: (seconds: number) => run.metrics?.encoderBatch(seconds),
       ...(run.signal === undefined ? {} : { signal: run.signal }),
       ...(saved === undefined ? {} : { resume: resumeFrom(saved, run.live, lastFrame) }),
       ...(run.live

@@ -72,6 +72,10 @@ describe('worker metrics and health endpoints (--metrics-port)', () => {
       expect(sampleValue(text, 'framewise_queue_jobs{state="waiting"}')).toBe(0);
       expect(sampleValue(text, 'framewise_frames_dropped_total')).toBe(0);
       expect(text).toContain('# TYPE framewise_encoder_batch_duration_seconds histogram');
+      // 40 frames in batches of at most 16 (a batch takes what is decoded): three or more.
+      expect(
+        sampleValue(text, 'framewise_encoder_batch_duration_seconds_count'),
+      ).toBeGreaterThanOrEqual(3);
       expect(text).toContain('# TYPE framewise_capture_to_label_latency_seconds histogram');
       expect(sampleValue(text, 'framewise_process_resident_memory_bytes')).toBeGreaterThan(0);
       expect(text.split('\n').filter((l) => l !== '' && !/^(# \w+ )?framewise_/.test(l))).toEqual(
