@@ -81,19 +81,7 @@ export async function* labelVideo(
     return yield* labelFrames(
       source,
       model,
-      {
-        window: options.window ?? model.defaultWindow,
-        stride: options.stride,
-        mode: options.mode,
-        batch: options.batch,
-        cache: options.cache,
-        ...(controls.signal === undefined ? {} : { signal: controls.signal }),
-        ...(controls.resume === undefined ? {} : { resume: controls.resume }),
-        ...(controls.onGap === undefined ? {} : { onGap: controls.onGap }),
-        ...(controls.onEncoderBatch === undefined
-          ? {}
-          : { onEncoderBatch: controls.onEncoderBatch }),
-      },
+      frameOptions(model, options, controls),
       controls.counters,
     );
   } finally {
@@ -138,20 +126,33 @@ async function* labelLive(
       ? undefined
       : { index: controls.resume.frame + 1, t: controls.resume.t },
   );
-  const frameOptions: LabelFramesOptions = {
+  try {
+    return yield* labelFrames(
+      source,
+      model,
+      frameOptions(model, options, controls),
+      controls.counters,
+    );
+  } finally {
+    await source.close();
+  }
+}
+
+/** What the labeling driver needs from the options and controls, for files and live streams alike. */
+function frameOptions(
+  model: LoadedModel,
+  options: LabelOptions,
+  controls: LabelVideoControls,
+): LabelFramesOptions {
+  return {
     window: options.window ?? model.defaultWindow,
     stride: options.stride,
     mode: options.mode,
     batch: options.batch,
     cache: options.cache,
     ...(controls.signal === undefined ? {} : { signal: controls.signal }),
-    ...(controls.onGap === undefined ? {} : { onGap: controls.onGap }),
     ...(controls.resume === undefined ? {} : { resume: controls.resume }),
+    ...(controls.onGap === undefined ? {} : { onGap: controls.onGap }),
     ...(controls.onEncoderBatch === undefined ? {} : { onEncoderBatch: controls.onEncoderBatch }),
   };
-  try {
-    return yield* labelFrames(source, model, frameOptions, controls.counters);
-  } finally {
-    await source.close();
-  }
 }
