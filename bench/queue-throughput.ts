@@ -8,6 +8,7 @@ import { Redis } from 'ioredis';
 import { packageRoot } from '../src/model/bundled-model.js';
 import { QUEUE_NAME } from '../src/queue/queue-keys.js';
 import { bullmqConnection, redisUrl } from '../src/queue/redis-connection.js';
+import { deletePrefixKeys } from '../src/queue/delete-prefix-keys.js';
 
 /** Result of one queue run: jobs, frames and wall time from the first add to the last completion. */
 export interface QueueRun {
@@ -85,11 +86,9 @@ async function startWorker(
 
 async function deleteKeys(url: string, prefix: string): Promise<void> {
   const redis = new Redis(url);
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-    if (keys.length > 0) await redis.del(...keys);
-    cursor = next;
-  } while (cursor !== '0');
-  redis.disconnect();
+  try {
+    await deletePrefixKeys(redis, prefix);
+  } finally {
+    redis.disconnect();
+  }
 }

@@ -25,6 +25,7 @@ import { bullmqConnection, redisUrl } from '../src/queue/redis-connection.js';
 import { redactUrl } from '../src/source/redact-url.js';
 import { renderShots } from '../src/synth/render-shots.js';
 import { WorkerFleet } from './local-cluster/worker-fleet.js';
+import { deletePrefixKeys } from '../src/queue/delete-prefix-keys.js';
 
 const run = promisify(execFile);
 
@@ -123,13 +124,11 @@ function sample(text: string, series: string): number {
 
 async function deleteKeys(url: string, prefix: string): Promise<void> {
   const redis = new Redis(url);
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-    if (keys.length > 0) await redis.del(...keys);
-    cursor = next;
-  } while (cursor !== '0');
-  redis.disconnect();
+  try {
+    await deletePrefixKeys(redis, prefix);
+  } finally {
+    redis.disconnect();
+  }
 }
 
 function table(runs: readonly ClusterRun[], seconds: number): string {

@@ -1,6 +1,7 @@
 import type { LabelOptions } from '../config/label-options.js';
 import type { LoadedModel } from '../model/load-model.js';
 import { FrameSource } from '../source/frame-source.js';
+import type { FrameSourceOptions } from '../source/frame-source-options.js';
 import type { Label } from './label.js';
 import { LiveFrameSource, type LiveOptions } from '../source/live-frame-source.js';
 import {
@@ -59,22 +60,14 @@ export async function* labelVideo(
 ): AsyncGenerator<Label, LabelCounters> {
   // Refuse a head that cannot run stateful before ffmpeg starts, not at the first batch.
   if (options.mode === 'stateful') model.head.assertStateful();
-  const { split, preprocessing } = model;
   if (controls.live !== undefined)
     return yield* labelLive(input, model, options, controls, controls.live);
   const { startSec, durationSec } = sourceRange(options, controls.resume);
   const source = await FrameSource.open({
-    input,
-    width: split.width,
-    height: split.height,
-    channels: split.channels,
-    channelOrder: preprocessing.channelOrder,
-    ...(options.fps === undefined ? {} : { fps: options.fps }),
+    ...sourceOptions(input, model, options, controls),
     ...(startSec === undefined ? {} : { startSec }),
     ...(durationSec === undefined ? {} : { durationSec }),
     ...(controls.resume === undefined ? {} : { firstIndex: controls.resume.frame }),
-    ...(controls.signal === undefined ? {} : { signal: controls.signal }),
-    ...(controls.inputArgs === undefined ? {} : { inputArgs: controls.inputArgs }),
   });
   try {
     controls.onSource?.(source);
@@ -109,18 +102,8 @@ async function* labelLive(
   controls: LabelVideoControls,
   live: LiveOptions,
 ): AsyncGenerator<Label, LabelCounters> {
-  const { split, preprocessing } = model;
   const source = new LiveFrameSource(
-    {
-      input,
-      width: split.width,
-      height: split.height,
-      channels: split.channels,
-      channelOrder: preprocessing.channelOrder,
-      ...(options.fps === undefined ? {} : { fps: options.fps }),
-      ...(controls.signal === undefined ? {} : { signal: controls.signal }),
-      ...(controls.inputArgs === undefined ? {} : { inputArgs: controls.inputArgs }),
-    },
+    sourceOptions(input, model, options, controls),
     live,
     controls.resume === undefined
       ? undefined
@@ -154,5 +137,25 @@ function frameOptions(
     ...(controls.resume === undefined ? {} : { resume: controls.resume }),
     ...(controls.onGap === undefined ? {} : { onGap: controls.onGap }),
     ...(controls.onEncoderBatch === undefined ? {} : { onEncoderBatch: controls.onEncoderBatch }),
+  };
+}
+
+/** The ffmpeg source's options every run shares: the model's frame shape, sampling, controls. */
+function sourceOptions(
+  input: string,
+  model: LoadedModel,
+  options: LabelOptions,
+  controls: LabelVideoControls,
+): FrameSourceOptions {
+  const { split, preprocessing } = model;
+  return {
+    input,
+    width: split.width,
+    height: split.height,
+    channels: split.channels,
+    channelOrder: preprocessing.channelOrder,
+    ...(options.fps === undefined ? {} : { fps: options.fps }),
+    ...(controls.signal === undefined ? {} : { signal: controls.signal }),
+    ...(controls.inputArgs === undefined ? {} : { inputArgs: controls.inputArgs }),
   };
 }

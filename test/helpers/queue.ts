@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
+import { deletePrefixKeys } from '../../src/queue/delete-prefix-keys.js';
 
 /** The Redis every test talks to: the real server of the machine. */
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -24,12 +25,7 @@ export function freshPrefix(): string {
 
 /** Deletes every key under `prefix`. */
 export async function deletePrefix(redis: Redis, prefix: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-    if (keys.length > 0) await redis.del(...keys);
-    cursor = next;
-  } while (cursor !== '0');
+  await deletePrefixKeys(redis, prefix);
 }
 
 /** A worker process started by a test, with what it logged. */
