@@ -29,8 +29,13 @@ export { saveModelToDirectory } from './model/model-files.js';
 export { RecurrentHead, StreamState } from './model/recurrent-head.js';
 export { buildSeedModel } from './model/seed-model.js';
 export type { SeedModelOptions } from './model/seed-model.js';
-export { labelFrames } from './pipeline/label-frames.js';
-export type { FrameReader, LabelCounters, LabelFramesOptions } from './pipeline/label-frames.js';
+export { emptyCounters, labelFrames } from './pipeline/label-frames.js';
+export type {
+  FrameReader,
+  Gap,
+  LabelCounters,
+  LabelFramesOptions,
+} from './pipeline/label-frames.js';
 export { labelVideo } from './pipeline/label-video.js';
 export type { Label } from './pipeline/label.js';
 export { LabelSummary } from './pipeline/label-summary.js';
@@ -43,5 +48,7 @@ export { findFfmpeg } from './source/find-ffmpeg.js';
 export type { FfmpegBinary } from './source/find-ffmpeg.js';
 export type { Frame } from './source/frame.js';
 export { FrameSource } from './source/frame-source.js';
-export type { FrameSourceOptions } from './source/frame-source-options.js';
+export type { FrameSourceOptions, OverloadPolicy } from './source/frame-source-options.js';
+export { LiveFrameSource } from './source/live-frame-source.js';
+export type { LiveOptions } from './source/live-frame-source.js';
 export type { SourceInfo } from './source/source-info.js';

@@ -6,6 +6,7 @@ import { redisUrl } from '../queue/redis-connection.js';
 import { videoJobData } from '../queue/video-job.js';
 import { checkInput } from '../source/url-policy.js';
 import type { CommandIo } from './command-io.js';
+import { LIVE_OPTIONS, parseLiveOptions } from './live-options.js';
 import { formatOptions, parseCommandLine, type OptionSpec } from './parse-command-line.js';
 import { POLICY_OPTIONS, parsePolicy } from './policy-options.js';
 import { PREFIX_OPTION, parsePrefix } from './prefix-option.js';
@@ -35,7 +36,7 @@ export const ENQUEUE_COMMAND_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   },
   start: { type: 'string', valueName: '<sec>', help: 'start of the part to label [0]' },
   duration: { type: 'string', valueName: '<sec>', help: 'length of the part to label [all]' },
-  live: { type: 'boolean', help: 'a live stream: runs until cancelled' },
+  ...LIVE_OPTIONS,
   'job-id': {
     type: 'string',
     valueName: '<id>',
@@ -98,6 +99,7 @@ export async function enqueueCommand(args: readonly string[], io: CommandIo): Pr
     );
   }
   const options = parseLabelOptions(values);
+  const live = parseLiveOptions(values);
   const attempts = optionalInteger(values, 'attempts', 1) ?? DEFAULT_ATTEMPTS;
   const backoffMs = optionalInteger(values, 'backoff', 0) ?? DEFAULT_BACKOFF_MS;
   const timeoutSec = optionalNumber(values, 'timeout', { min: 0, exclusive: true });
@@ -111,7 +113,7 @@ export async function enqueueCommand(args: readonly string[], io: CommandIo): Pr
     const jobs = [];
     for (const input of inputs) {
       jobs.push(
-        await client.queue.add('label', videoJobData(input.input, options, values.live === true), {
+        await client.queue.add('label', videoJobData(input.input, options, live), {
           ...(jobId === undefined ? {} : { jobId }),
           attempts,
           backoff: { type: 'exponential', delay: backoffMs },

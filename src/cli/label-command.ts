@@ -1,12 +1,12 @@
 import { HEAD_MODES, parseBackend, parseLabelOptions } from '../config/label-options.js';
+import type { LiveSettings } from '../config/live-settings.js';
 import { UsageError } from '../errors.js';
-import { optionalInteger } from '../config/option-values.js';
 import { useBackend } from '../model/backend.js';
 import type { Gap } from '../pipeline/label-frames.js';
-import { LIVE_DEFAULTS, type LiveOptions } from '../source/live-frame-source.js';
+import type { LiveOptions } from '../source/live-frame-source.js';
 import { bundledModelDir } from '../model/bundled-model.js';
 import { loadModel } from '../model/load-model.js';
-import type { LabelCounters } from '../pipeline/label-frames.js';
+import { emptyCounters } from '../pipeline/label-frames.js';
 import { labelVideo } from '../pipeline/label-video.js';
 import { JsonlSink } from '../sink/jsonl-sink.js';
 import type { LabelSink } from '../sink/label-sink.js';
@@ -15,6 +15,7 @@ import type { FrameSource } from '../source/frame-source.js';
 import { formatOptions, parseCommandLine, type OptionSpec } from './parse-command-line.js';
 import { ProgressBar } from './progress-bar.js';
 import type { CommandIo } from './command-io.js';
+import { LIVE_OPTIONS, parseLiveOptions } from './live-options.js';
 
 /** Options of `framewise label`, as the contract lists them. */
 export const LABEL_COMMAND_OPTIONS: Readonly<Record<string, OptionSpec>> = {
@@ -52,15 +53,7 @@ export const LABEL_COMMAND_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   start: { type: 'string', valueName: '<sec>', help: 'start of the part to label [0]' },
   duration: { type: 'string', valueName: '<sec>', help: 'length of the part to label [all]' },
   'no-cache': { type: 'boolean', help: "ablation: encode every window's frames anew" },
-  live: {
-    type: 'boolean',
-    help: 'a live stream: reconnect whenever it stops, run until interrupted; outages print as {"frame","t","gap"} lines',
-  },
-  watchdog: {
-    type: 'string',
-    valueName: '<ms>',
-    help: `with --live: restart ffmpeg when no frame came for this long [${LIVE_DEFAULTS.watchdogMs}]`,
-  },
+  ...LIVE_OPTIONS,
   stats: { type: 'boolean', help: 'print one JSON object of run statistics to stderr at the end' },
   format: {
     type: 'string',
@@ -94,6 +87,7 @@ export async function labelCommand(args: readonly string[], io: CommandIo): Prom
   }
   const input = positionals[0]!;
   const options = parseLabelOptions(values);
+  const settings = parseLiveOptions(values);
   const format = parseFormat(values.format, io.stdout.isTTY === true);
   const backend = await useBackend(parseBackend(values.backend as string | undefined));
   const model = await loadModel((values.model as string | undefined) ?? bundledModelDir());
@@ -106,12 +100,12 @@ export async function labelCommand(args: readonly string[], io: CommandIo): Prom
   }
   const sink: LabelSink =
     format === 'pretty' ? new PrettySink(io.stdout) : new JsonlSink(io.stdout);
-  const counters: LabelCounters = { frames: 0, windows: 0, encoded: 0, cacheHits: 0 };
+  const counters = emptyCounters();
   const progress = io.stderr.isTTY === true ? new ProgressBar(io.stderr) : undefined;
   let source: FrameSource | undefined;
   const started = performance.now();
   try {
-    const live = values.live === true ? liveOptions(values, io) : undefined;
+    const live = settings === undefined ? undefined : liveOptions(settings, io);
     const labels = labelVideo(input, model, options, {
       signal: io.signal,
       counters,
@@ -146,13 +140,9 @@ export async function labelCommand(args: readonly string[], io: CommandIo): Prom
   return 0;
 }
 
-function liveOptions(
-  values: Readonly<Record<string, string | boolean | undefined>>,
-  io: CommandIo,
-): LiveOptions {
-  const watchdogMs = optionalInteger(values, 'watchdog', 100);
+function liveOptions(settings: LiveSettings, io: CommandIo): LiveOptions {
   return {
-    ...(watchdogMs === undefined ? {} : { watchdogMs }),
+    ...settings,
     onReconnect: (attempt, reason) =>
       io.stderr.write(
         `framewise label: live source stopped (${reason}); reconnect attempt ${attempt}\n`,

@@ -1,6 +1,7 @@
 import { UsageError } from '../errors.js';
 import { oneOf, optionalInteger, optionalNumber, type RawOptions } from './option-values.js';
 import { BACKEND_NAMES, type BackendName } from '../model/backend.js';
+import { OVERLOAD_POLICIES, type OverloadPolicy } from '../source/frame-source-options.js';
 
 /** How the recurrent head runs. */
 export type HeadMode = 'window' | 'stateful';
@@ -48,6 +49,12 @@ export interface LabelOptions {
    * @defaultValue true
    */
   cache: boolean;
+  /**
+   * When labeling falls behind the source: `block` pauses decoding (no frame lost), `drop`
+   * drops the oldest waiting frames so that labels stay near real time, counting them.
+   * @defaultValue `'drop'` for live streams, `'block'` for files
+   */
+  overload?: OverloadPolicy;
 }
 
 /** Defaults of {@link LabelOptions}. */
@@ -76,6 +83,8 @@ export function parseLabelOptions(raw: RawOptions): LabelOptions {
   const duration = optionalNumber(raw, 'duration', { min: 0, exclusive: true });
   if (duration !== undefined) options.durationSec = duration;
   if (raw['no-cache'] === true || raw.cache === false) options.cache = false;
+  const overload = oneOf(raw, 'overload', OVERLOAD_POLICIES);
+  if (overload !== undefined) options.overload = overload;
   return options;
 }
 

@@ -66,11 +66,20 @@ export interface LabelCounters {
   encoded: number;
   /** Window frames served from the embedding cache instead of the CNN. */
   cacheHits: number;
+  /** Frames the source dropped because labeling fell behind (overload policy `drop`). */
+  dropped: number;
+  /** Outages of a live source (each one gap marker). */
+  gaps: number;
   /**
    * Where the run could resume now: updated after the labels of each batch have been taken, so
    * it never points past a label the consumer has not received.
    */
   resumePoint?: ResumePoint;
+}
+
+/** Counters of a run that has not started. */
+export function emptyCounters(): LabelCounters {
+  return { frames: 0, windows: 0, encoded: 0, cacheHits: 0, dropped: 0, gaps: 0 };
 }
 
 /**
@@ -83,7 +92,7 @@ export async function* labelFrames(
   reader: FrameReader,
   model: LoadedModel,
   options: LabelFramesOptions,
-  counters: LabelCounters = { frames: 0, windows: 0, encoded: 0, cacheHits: 0 },
+  counters: LabelCounters = emptyCounters(),
 ): AsyncGenerator<Label, LabelCounters> {
   const run = options.mode === 'stateful' ? statefulBatches : windowBatches;
   yield* run(reader, model, options, counters);
@@ -102,7 +111,8 @@ async function* windowBatches(
   const ready: Frame[][] = [];
   let frames = new Subject<Frame>();
   let subscription = frames.pipe(slidingWindow<Frame>(n, stride)).subscribe((w) => ready.push(w));
-  // Windows are laid from the first frame of the stream, of a resumed run, or after an outage.
+  // Windows are laid from the first frame of the stream, of a resumed run, or after an outage
+  // or a drop: a window always holds consecutive frames.
   let gridStart = options.resume?.frame ?? 0;
   let last: Frame | undefined;
   try {
@@ -111,8 +121,7 @@ async function* windowBatches(
       if (batch.length === 0) break;
       counters.frames += batch.length;
       const first = batch[0]!;
-      if (first.gapBefore !== undefined && last !== undefined) {
-        options.onGap?.({ frame: last.index, t: last.t, gap: first.gapBefore });
+      if (noteBreaks(batch, last, options, counters)) {
         subscription.unsubscribe();
         frames = new Subject<Frame>();
         subscription = frames.pipe(slidingWindow<Frame>(n, stride)).subscribe((w) => ready.push(w));
@@ -169,13 +178,13 @@ async function* statefulBatches(
     for (;;) {
       const read = await nextBatch(reader, options);
       if (read.length === 0) break;
-      counters.frames += read.length;
       // The resume frame was stepped before the interruption: its effect is in the state.
       const batch = resume === undefined ? read : read.filter((f) => f.index > resume.frame);
+      counters.frames += read.length;
       if (batch.length === 0) continue;
       const first = batch[0]!;
-      if (first.gapBefore !== undefined && last !== undefined) {
-        options.onGap?.({ frame: last.index, t: last.t, gap: first.gapBefore });
+      // Dropped frames are stepped over: the state carries on, as at a lower frame rate.
+      if (noteBreaks(batch, last, options, counters) && first.gapBefore !== undefined) {
         if (options.keepStateOverGaps !== true) {
           state.dispose();
           state = model.head.createState();
@@ -206,6 +215,28 @@ async function* statefulBatches(
   } finally {
     state.dispose();
   }
+}
+
+/**
+ * Counts a batch's drops and reports an outage before it. True when the batch does
+ * not continue the frames before it (an outage or dropped frames): sources only mark the first
+ * frame of a read, the head of their queue.
+ */
+function noteBreaks(
+  batch: readonly Frame[],
+  last: Frame | undefined,
+  options: LabelFramesOptions,
+  counters: LabelCounters,
+): boolean {
+  for (const frame of batch) counters.dropped += frame.droppedBefore ?? 0;
+  const first = batch[0]!;
+  if (last === undefined) return false;
+  if (first.gapBefore !== undefined) {
+    counters.gaps++;
+    options.onGap?.({ frame: last.index, t: last.t, gap: first.gapBefore });
+    return true;
+  }
+  return first.droppedBefore !== undefined;
 }
 
 async function nextBatch(reader: FrameReader, options: LabelFramesOptions): Promise<Frame[]> {

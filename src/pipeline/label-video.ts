@@ -148,12 +148,16 @@ function sourceOptions(
   controls: LabelVideoControls,
 ): FrameSourceOptions {
   const { split, preprocessing } = model;
+  const overload = options.overload ?? (controls.live === undefined ? 'block' : 'drop');
   return {
     input,
     width: split.width,
     height: split.height,
     channels: split.channels,
     channelOrder: preprocessing.channelOrder,
+    overload,
+    // Dropping keeps at most one batch waiting: labels lag live by about a batch, not more.
+    ...(overload === 'drop' ? { highWaterFrames: options.batch } : {}),
     ...(options.fps === undefined ? {} : { fps: options.fps }),
     ...(controls.signal === undefined ? {} : { signal: controls.signal }),
     ...(controls.inputArgs === undefined ? {} : { inputArgs: controls.inputArgs }),

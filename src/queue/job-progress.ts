@@ -1,7 +1,13 @@
-/** A file job's progress as `status` shows it and the worker reports it. */
+import type { LabelCounters } from '../pipeline/label-frames.js';
+
+/** A job's progress as `status` shows it and the worker reports it. */
 export interface JobProgress {
   /** Frames read so far. */
   readonly frames: number;
+  /** Frames dropped because labeling fell behind a live source (overload policy `drop`). */
+  readonly dropped: number;
+  /** Outages of a live source so far (each a gap marker in the labels stream). */
+  readonly gaps: number;
   /** Labels written so far. */
   readonly windows: number;
   /** Presentation time of the last labeled frame, in seconds. */
@@ -9,6 +15,9 @@ export interface JobProgress {
   /** Frames per second since the job started, wall time. */
   readonly fps: number;
 }
+
+/** The run's counters a progress report shows. */
+type Counts = Pick<LabelCounters, 'frames' | 'dropped' | 'gaps'>;
 
 /** Reports progress at most once a second: each report is a Redis round trip and an event. */
 export const PROGRESS_INTERVAL_MS = 1000;
@@ -27,22 +36,25 @@ export class ProgressThrottle {
   ) {}
 
   /** Reports the state if the last report is older than the interval. */
-  async update(frames: number, windows: number, t: number): Promise<void> {
+  async update(counters: Counts, windows: number, t: number): Promise<void> {
     const now = performance.now();
     if (now - this.lastReport < this.intervalMs) return;
     this.lastReport = now;
-    await this.report(this.progress(frames, windows, t, now));
+    await this.report(this.progress(counters, windows, t, now));
   }
 
   /** Reports the final state. */
-  async flush(frames: number, windows: number, t: number): Promise<void> {
-    await this.report(this.progress(frames, windows, t, performance.now()));
+  async flush(counters: Counts, windows: number, t: number): Promise<void> {
+    await this.report(this.progress(counters, windows, t, performance.now()));
   }
 
-  private progress(frames: number, windows: number, t: number, now: number): JobProgress {
+  private progress(counters: Counts, windows: number, t: number, now: number): JobProgress {
     const seconds = (now - this.started) / 1000;
+    const { frames, dropped, gaps } = counters;
     return {
       frames,
+      dropped,
+      gaps,
       windows,
       t: Math.round(t * 1000) / 1000,
       fps: seconds > 0 ? Math.round((frames / seconds) * 10) / 10 : 0,

@@ -1,10 +1,11 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { LabelOptions } from '../config/label-options.js';
+import type { LiveSettings } from '../config/live-settings.js';
 import type { JobMetrics } from '../metrics/job-metrics.js';
 import type { LoadedModel } from '../model/load-model.js';
 import type { JobSummary } from '../pipeline/job-summary.js';
-import type { Gap, LabelCounters } from '../pipeline/label-frames.js';
+import { emptyCounters, type Gap, type LabelCounters } from '../pipeline/label-frames.js';
 import { LabelSummary } from '../pipeline/label-summary.js';
 import { labelVideo } from '../pipeline/label-video.js';
 import { CheckpointStore, type Checkpoint } from './checkpoint-store.js';
@@ -24,8 +25,8 @@ export interface VideoJobRun {
   readonly input: string;
   readonly inputArgs: readonly string[];
   readonly options: LabelOptions;
-  /** A live stream: reconnected until cancelled; outages become gap markers. */
-  readonly live: boolean;
+  /** A live stream's settings: reconnected until cancelled; outages become gap markers. */
+  readonly live?: LiveSettings;
   readonly signal?: AbortSignal;
   /** How long the stream and checkpoint outlive the job, in seconds. */
   readonly labelsTtlSec: number;
@@ -64,21 +65,18 @@ export async function runVideoJob(run: VideoJobRun): Promise<JobSummary> {
     );
   }
   // Frames are numbered from 0: the resume frame's index is the count of frames before it.
-  const counters: LabelCounters = {
-    frames: saved?.resume.frame ?? 0,
-    windows: 0,
-    encoded: 0,
-    cacheHits: 0,
-  };
+  const counters: LabelCounters = { ...emptyCounters(), frames: saved?.resume.frame ?? 0 };
   // Counters are totals; metrics take increments: remember what they were told.
-  let reported = { frames: counters.frames, cacheHits: counters.cacheHits };
+  let reported = { ...counters };
   const reportCounters = () => {
     run.metrics?.framesDecoded(counters.frames - reported.frames);
     run.metrics?.cacheHits(counters.cacheHits - reported.cacheHits);
-    reported = { frames: counters.frames, cacheHits: counters.cacheHits };
+    run.metrics?.droppedFrames(counters.dropped - reported.dropped);
+    reported = { ...counters };
   };
   const sink = new RedisStreamSink(run.redis, key);
-  if (saved !== undefined && run.live) {
+  const live = run.live !== undefined;
+  if (saved !== undefined && live) {
     // A live stream went on while no worker read it: one gap marker for the whole outage.
     const at = resumeFrom(saved, true, lastFrame);
     await sink.writeGap({ frame: at.frame, t: saved.resume.t, gap: at.t - saved.resume.t });
@@ -99,10 +97,11 @@ export async function runVideoJob(run: VideoJobRun): Promise<JobSummary> {
       inputArgs: run.inputArgs,
       onEncoderBatch: (seconds: number) => run.metrics?.encoderBatch(seconds),
       ...(run.signal === undefined ? {} : { signal: run.signal }),
-      ...(saved === undefined ? {} : { resume: resumeFrom(saved, run.live, lastFrame) }),
-      ...(run.live
+      ...(saved === undefined ? {} : { resume: resumeFrom(saved, live, lastFrame) }),
+      ...(run.live !== undefined
         ? {
             live: {
+              ...run.live,
               onReconnect: (attempt: number, reason: string) => {
                 run.metrics?.ffmpegRestarts(1);
                 run.logger.warn({ attempt, reason }, 'live source stopped: reconnecting');
@@ -125,14 +124,14 @@ export async function runVideoJob(run: VideoJobRun): Promise<JobSummary> {
       summary.add(label);
       lastFrame = label.frame;
       t = label.t;
-      await progress.update(counters.frames, summary.windows, t);
+      await progress.update(counters, summary.windows, t);
       if (performance.now() - lastSave >= run.checkpointIntervalMs) {
         lastSave = performance.now();
         await save();
       }
     }
     await sink.close();
-    await progress.flush(counters.frames, summary.windows, t);
+    await progress.flush(counters, summary.windows, t);
   } catch (error) {
     // Stopped (shutdown, crash of ffmpeg, Redis hiccup): keep the position for the next attempt.
     await save().catch(() => undefined);

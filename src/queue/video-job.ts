@@ -4,7 +4,9 @@ import {
   type HeadMode,
   type LabelOptions,
 } from '../config/label-options.js';
+import { parseLiveSettings, type LiveSettings } from '../config/live-settings.js';
 import { UsageError } from '../errors.js';
+import { OVERLOAD_POLICIES, type OverloadPolicy } from '../source/frame-source-options.js';
 
 /**
  * A job's payload in the `videos` queue: the input and the label options of the contract. Any
@@ -27,16 +29,35 @@ export interface VideoJobData {
   readonly duration?: number;
   /** A live source that runs until cancelled. */
   readonly live?: boolean;
+  /** Live: restart ffmpeg after this many milliseconds without a frame (default 10000). */
+  readonly watchdog?: number;
+  /** Live: consecutive failed reconnects before the job fails (default unlimited). */
+  readonly maxReconnects?: number;
+  /** `drop` or `block` frames when labeling falls behind (default drop live, block files). */
+  readonly overload?: OverloadPolicy;
 }
 
 /** A payload after checking: what the worker runs. */
 export interface VideoJob {
   readonly url: string;
   readonly options: LabelOptions;
-  readonly live: boolean;
+  /** The live stream's settings; undefined for a file (or any input read once to its end). */
+  readonly live?: LiveSettings;
 }
 
-const FIELDS = new Set(['url', 'window', 'stride', 'fps', 'mode', 'start', 'duration', 'live']);
+const FIELDS = new Set([
+  'url',
+  'window',
+  'stride',
+  'fps',
+  'mode',
+  'start',
+  'duration',
+  'live',
+  'watchdog',
+  'maxReconnects',
+  'overload',
+]);
 
 /**
  * Checks a payload as it came out of Redis (any client could have written it).
@@ -58,7 +79,15 @@ export function parseVideoJob(data: unknown): VideoJob {
       `job data url must be a non-empty string, got ${JSON.stringify(record.url)}`,
     );
   }
-  for (const field of ['window', 'stride', 'fps', 'start', 'duration'] as const) {
+  for (const field of [
+    'window',
+    'stride',
+    'fps',
+    'start',
+    'duration',
+    'watchdog',
+    'maxReconnects',
+  ] as const) {
     if (record[field] !== undefined && typeof record[field] !== 'number') {
       throw new UsageError(
         `job data ${field} must be a number, got ${JSON.stringify(record[field])}`,
@@ -73,6 +102,20 @@ export function parseVideoJob(data: unknown): VideoJob {
   if (record.live !== undefined && typeof record.live !== 'boolean') {
     throw new UsageError(`job data live must be a boolean, got ${JSON.stringify(record.live)}`);
   }
+  if (
+    record.live !== true &&
+    (record.watchdog !== undefined || record.maxReconnects !== undefined)
+  ) {
+    throw new UsageError('job data watchdog and maxReconnects apply to live jobs only: set live');
+  }
+  if (
+    record.overload !== undefined &&
+    !(OVERLOAD_POLICIES as readonly unknown[]).includes(record.overload)
+  ) {
+    throw new UsageError(
+      `job data overload must be one of ${OVERLOAD_POLICIES.join(', ')}, got ${JSON.stringify(record.overload)}`,
+    );
+  }
   const options = parseLabelOptions({
     window: record.window as number | undefined,
     stride: record.stride as number | undefined,
@@ -80,12 +123,22 @@ export function parseVideoJob(data: unknown): VideoJob {
     mode: record.mode as string | undefined,
     start: record.start as number | undefined,
     duration: record.duration as number | undefined,
+    overload: record.overload as string | undefined,
   });
-  return { url: record.url, options, live: record.live === true };
+  if (record.live !== true) return { url: record.url, options };
+  const live = parseLiveSettings({
+    watchdog: record.watchdog as number | undefined,
+    maxReconnects: record.maxReconnects as number | undefined,
+  });
+  return { url: record.url, options, live };
 }
 
 /** The payload for a checked input and options: only the fields that differ from defaults. */
-export function videoJobData(url: string, options: LabelOptions, live: boolean): VideoJobData {
+export function videoJobData(
+  url: string,
+  options: LabelOptions,
+  live: LiveSettings | undefined,
+): VideoJobData {
   return {
     url,
     ...(options.window === undefined ? {} : { window: options.window }),
@@ -94,6 +147,9 @@ export function videoJobData(url: string, options: LabelOptions, live: boolean):
     mode: options.mode,
     ...(options.startSec === undefined ? {} : { start: options.startSec }),
     ...(options.durationSec === undefined ? {} : { duration: options.durationSec }),
-    ...(live ? { live } : {}),
+    ...(options.overload === undefined ? {} : { overload: options.overload }),
+    ...(live === undefined ? {} : { live: true }),
+    ...(live?.watchdogMs === undefined ? {} : { watchdog: live.watchdogMs }),
+    ...(live?.maxReconnects === undefined ? {} : { maxReconnects: live.maxReconnects }),
   };
 }

@@ -2,6 +2,15 @@ import { UsageError } from '../errors.js';
 import type { ChannelOrder, Channels } from './ffmpeg-args.js';
 import type { FfmpegBinary } from './find-ffmpeg.js';
 
+/**
+ * What a source does when its reader falls behind: `block` pauses ffmpeg's output (no frame is
+ * lost; a live stream then falls behind real time), `drop` throws away the oldest unread frames
+ * (the reader always gets recent frames; each survivor notes the drop in `droppedBefore`).
+ */
+export type OverloadPolicy = 'block' | 'drop';
+/** Every accepted overload policy. */
+export const OVERLOAD_POLICIES: readonly OverloadPolicy[] = ['block', 'drop'];
+
 /** Options of {@link FrameSource.open}. */
 export interface FrameSourceOptions {
   /**
@@ -65,6 +74,16 @@ export interface FrameSourceOptions {
    * @defaultValue 64
    */
   readonly highWaterFrames?: number;
+  /**
+   * At `highWaterFrames` unread frames: pause ffmpeg (`block`) or drop the oldest (`drop`).
+   * @defaultValue `'block'`
+   */
+  readonly overload?: OverloadPolicy;
+  /**
+   * Stamp each frame with `receivedAt`, the moment it came out of ffmpeg (for latency).
+   * @defaultValue false
+   */
+  readonly arrivalTimes?: boolean;
 }
 
 /** Largest accepted frame side, in pixels: one 8192×8192 RGB frame is already 192 MiB. */
@@ -77,6 +96,8 @@ export const FRAME_SOURCE_DEFAULTS = {
   firstIndex: 0,
   inputArgs: [],
   highWaterFrames: 64,
+  overload: 'block',
+  arrivalTimes: false,
 } as const satisfies Partial<FrameSourceOptions>;
 
 /** {@link FrameSourceOptions} with defaults applied and every field checked. */
@@ -126,6 +147,9 @@ export function resolveFrameSourceOptions(options: FrameSourceOptions): Resolved
   }
   if (!Number.isInteger(resolved.highWaterFrames) || resolved.highWaterFrames < 1) {
     fail('highWaterFrames', 'an integer >= 1', resolved.highWaterFrames);
+  }
+  if (!OVERLOAD_POLICIES.includes(resolved.overload)) {
+    fail('overload', `one of ${OVERLOAD_POLICIES.join(', ')}`, resolved.overload);
   }
   return resolved;
 }

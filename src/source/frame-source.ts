@@ -34,7 +34,9 @@ interface Waiter {
  * - Each frame's `t` comes from ffmpeg's `showinfo` line for that frame: exact for variable
  *   frame rates, `startSec + i / fps` with `fps`.
  * - Backpressure: at `highWaterFrames` unread frames ffmpeg's stdout is paused, so ffmpeg
- *   blocks and memory stays flat however long the input is.
+ *   blocks and memory stays flat however long the input is. With `overload: 'drop'` the
+ *   oldest unread frames are dropped instead (counted in {@link FrameSource.droppedFrames} and
+ *   in the next frame's `droppedBefore`), so a slow reader of a live stream stays near live.
  * - End of input: `read()` resolves `[]`. If ffmpeg fails, the frames it decoded before the
  *   failure are delivered first, then every later `read()` rejects with the typed error
  *   ({@link InputError}, {@link NetworkError} or {@link FfmpegError}).
@@ -67,6 +69,7 @@ export class FrameSource implements AsyncIterable<Frame> {
   private ready: Frame[] = [];
   private waiters: Waiter[] = [];
   private delivered = 0;
+  private dropped = 0;
   private paused = false;
   /** Set when the child has exited and both pipes are drained: the outcome is known. */
   private finished = false;
@@ -146,6 +149,11 @@ export class FrameSource implements AsyncIterable<Frame> {
     return this.delivered;
   }
 
+  /** Frames dropped because the reader fell behind (overload policy `drop`). */
+  get droppedFrames(): number {
+    return this.dropped;
+  }
+
   /** Frames decoded and not yet read (including those waiting for their timestamp). */
   get queuedFrames(): number {
     return this.ready.length + this.pairer.unpairedPixels;
@@ -217,7 +225,11 @@ export class FrameSource implements AsyncIterable<Frame> {
 
   private onStdout(chunk: Buffer): void {
     for (const pixels of this.slicer.push(chunk)) this.enqueue(this.pairer.pushPixels(pixels));
-    if (!this.paused && this.queuedFrames >= this.options.highWaterFrames) {
+    if (
+      this.options.overload === 'block' &&
+      !this.paused &&
+      this.queuedFrames >= this.options.highWaterFrames
+    ) {
       this.paused = true;
       this.child.stdout?.pause();
     }
@@ -230,7 +242,22 @@ export class FrameSource implements AsyncIterable<Frame> {
   }
 
   private enqueue(frame: Frame | undefined): void {
-    if (frame !== undefined) this.ready.push(frame);
+    if (frame === undefined) return;
+    this.ready.push(
+      this.options.arrivalTimes ? { ...frame, receivedAt: performance.now() } : frame,
+    );
+    if (this.options.overload === 'drop') this.shed();
+  }
+
+  /** Drops the oldest unread frames beyond the high-water mark; the survivor notes the count. */
+  private shed(): void {
+    const excess = this.ready.length - this.options.highWaterFrames;
+    if (excess <= 0) return;
+    const gone = this.ready.splice(0, excess);
+    const before = gone.reduce((sum, frame) => sum + 1 + (frame.droppedBefore ?? 0), 0);
+    const next = this.ready[0]!;
+    this.ready[0] = { ...next, droppedBefore: before + (next.droppedBefore ?? 0) };
+    this.dropped += excess;
   }
 
   private onHeader(info: SourceInfo): void {

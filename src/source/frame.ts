@@ -14,6 +14,14 @@ export interface Frame {
    * to get it. Windows and recurrent state do not span an outage.
    */
   readonly gapBefore?: number;
-  /** Live sources: when the frame arrived, `performance.now()` milliseconds (for latency). */
+  /**
+   * When the frame came out of ffmpeg, `performance.now()` milliseconds (for capture-to-label
+   * latency); set when the source was asked for arrival times (live sources are).
+   */
   readonly receivedAt?: number;
+  /**
+   * Frames dropped right before this one because the reader fell behind (overload policy
+   * `drop`). Windows do not span them; the recurrent state steps over them.
+   */
+  readonly droppedBefore?: number;
 }

@@ -125,6 +125,7 @@ export class LiveFrameSource {
       // live labels and for the watchdog. One second of probing and no input buffering.
       inputArgs: [...LIVE_INPUT_ARGS, ...(this.source.inputArgs ?? [])],
       firstIndex: this.nextIndex,
+      arrivalTimes: true,
     });
   }
 
@@ -173,7 +174,7 @@ export class LiveFrameSource {
       return {
         ...frame,
         t,
-        receivedAt: performance.now(),
+        receivedAt: frame.receivedAt ?? performance.now(),
         ...(gap === undefined ? {} : { gapBefore: gap }),
       };
     });

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_LABEL_OPTIONS } from '../../src/config/label-options.js';
 import { useBackend } from '../../src/model/backend.js';
 import { loadModel } from '../../src/model/load-model.js';
-import type { LabelCounters } from '../../src/pipeline/label-frames.js';
+import { emptyCounters, type LabelCounters } from '../../src/pipeline/label-frames.js';
 import { labelVideo } from '../../src/pipeline/label-video.js';
 import { saveSeedModel } from '../helpers/models.js';
 import { makeVideo } from '../helpers/videos.js';
@@ -26,7 +26,7 @@ describe('labelVideo', () => {
       });
       const { dir } = await saveSeedModel({ height: 16, width: 16, timeSteps: 4 });
       const model = await loadModel(dir);
-      const counters: LabelCounters = { frames: 0, windows: 0, encoded: 0, cacheHits: 0 };
+      const counters: LabelCounters = emptyCounters();
       const before = tf.memory().numTensors;
       let labels = 0;
       for await (const _label of labelVideo(

@@ -242,6 +242,40 @@ describe('FrameSource lifecycle', () => {
     expect(most).toBeGreaterThanOrEqual(highWaterFrames - 1);
   });
 
+  it('overload drop: a slow reader gets the newest frames, and every dropped frame is accounted for', async () => {
+    const highWaterFrames = 4;
+    const source = await open(long, { highWaterFrames, overload: 'drop', arrivalTimes: true });
+    const frames: Frame[] = [];
+    let most = 0;
+    try {
+      for (let batch = await source.read(2); batch.length > 0; batch = await source.read(2)) {
+        frames.push(...batch);
+        most = Math.max(most, source.queuedFrames);
+        // A reader far slower than ffmpeg: it could never catch up without dropping.
+        await new Promise((resolve) => setTimeout(resolve, 40));
+        most = Math.max(most, source.queuedFrames);
+      }
+    } finally {
+      await source.close();
+    }
+    const dropped = frames.reduce((sum, f) => sum + (f.droppedBefore ?? 0), 0);
+    expect(source.droppedFrames).toBeGreaterThan(100);
+    // Each drop is noted on the frame after it, so the indices tell exactly what is missing…
+    frames.forEach((frame, i) => {
+      const previous = i === 0 ? -1 : frames[i - 1]!.index;
+      expect(frame.index - previous - 1, `frames missing before ${frame.index}`).toBe(
+        frame.droppedBefore ?? 0,
+      );
+    });
+    // …and nothing is lost unaccounted: the last frame is the video's last.
+    expect(frames.length + dropped).toBe(200);
+    expect(frames.at(-1)!.index).toBe(199);
+    expect(source.droppedFrames).toBe(dropped);
+    // The queue never grows past the mark (ffmpeg never waits): memory and latency stay bounded.
+    expect(most).toBeLessThanOrEqual(highWaterFrames);
+    expect(frames.every((f) => typeof f.receivedAt === 'number')).toBe(true);
+  });
+
   it('keeps frames exact and in order through many pauses (highWaterFrames 1)', async () => {
     const video = await makeVideo({
       source: 'testsrc2',

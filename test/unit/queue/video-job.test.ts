@@ -12,8 +12,10 @@ describe('parseVideoJob', () => {
       mode: 'stateful' as const,
       startSec: 1.5,
       durationSec: 3,
+      overload: 'block' as const,
     };
-    const data = videoJobData('/media/a.mp4', options, true);
+    const live = { watchdogMs: 2000, maxReconnects: 5 };
+    const data = videoJobData('/media/a.mp4', options, live);
     expect(data).toEqual({
       url: '/media/a.mp4',
       window: 8,
@@ -22,16 +24,22 @@ describe('parseVideoJob', () => {
       mode: 'stateful',
       start: 1.5,
       duration: 3,
+      overload: 'block',
       live: true,
+      watchdog: 2000,
+      maxReconnects: 5,
     });
-    expect(parseVideoJob(data)).toEqual({ url: '/media/a.mp4', options, live: true });
+    expect(parseVideoJob(data)).toEqual({ url: '/media/a.mp4', options, live });
+  });
+
+  it('reads a live job without settings as one with the defaults', () => {
+    expect(parseVideoJob({ url: 'http://cam/live.ts', live: true }).live).toEqual({});
   });
 
   it('takes defaults for what a minimal payload leaves out', () => {
     expect(parseVideoJob({ url: 'https://example.com/a.mp4' })).toEqual({
       url: 'https://example.com/a.mp4',
       options: DEFAULT_LABEL_OPTIONS,
-      live: false,
     });
   });
 
@@ -43,6 +51,10 @@ describe('parseVideoJob', () => {
     [{ url: 'a', mode: 'fast' }, /mode must be one of window, stateful, got "fast"/],
     [{ url: 'a', live: 'yes' }, /live must be a boolean, got "yes"/],
     [{ url: 'a', shell: 'rm -rf /' }, /unknown fields shell/],
+    [{ url: 'a', overload: 'skip' }, /overload must be one of block, drop, got "skip"/],
+    [{ url: 'a', live: true, maxReconnects: -1 }, /maxReconnects must be an integer >= 0, got -1/],
+    [{ url: 'a', live: true, watchdog: 5 }, /watchdog must be an integer >= 100, got 5/],
+    [{ url: 'a', maxReconnects: 3 }, /apply to live jobs only/],
   ])('refuses %j naming the field and the value', (data, message) => {
     expect(() => parseVideoJob(data)).toThrow(message);
   });

@@ -1,0 +1,43 @@
+import { MIN_WATCHDOG_MS, parseLiveSettings, type LiveSettings } from '../config/live-settings.js';
+import { UsageError } from '../errors.js';
+import { LIVE_DEFAULTS } from '../source/live-frame-source.js';
+import { OVERLOAD_POLICIES } from '../source/frame-source-options.js';
+import type { OptionSpec } from './parse-command-line.js';
+
+/** `--live` and how a live stream is kept going, shared by `label` and `enqueue`. */
+export const LIVE_OPTIONS: Readonly<Record<string, OptionSpec>> = {
+  live: {
+    type: 'boolean',
+    help: 'a live stream: read at its own pace, reconnect whenever it stops, run until stopped; outages become {"frame","t","gap"} entries',
+  },
+  watchdog: {
+    type: 'string',
+    valueName: '<ms>',
+    help: `with --live: restart ffmpeg when no frame came for this long (>= ${MIN_WATCHDOG_MS}) [${LIVE_DEFAULTS.watchdogMs}]`,
+  },
+  'max-reconnects': {
+    type: 'string',
+    valueName: '<n>',
+    help: 'with --live: fail after this many consecutive failed reconnects [unlimited]',
+  },
+  overload: {
+    type: 'string',
+    valueName: `<${OVERLOAD_POLICIES.join('|')}>`,
+    help: 'when labeling falls behind: drop the oldest waiting frames (counted) or block decoding [drop with --live, else block]',
+  },
+};
+
+/**
+ * The live settings from `--live`, `--watchdog` and `--max-reconnects`: undefined without
+ * `--live`, where the other two are refused rather than silently ignored.
+ */
+export function parseLiveOptions(
+  values: Readonly<Record<string, string | boolean | undefined>>,
+): LiveSettings | undefined {
+  const settings = parseLiveSettings(values);
+  if (values.live === true) return settings;
+  if (values.watchdog !== undefined || values['max-reconnects'] !== undefined) {
+    throw new UsageError('--watchdog and --max-reconnects apply to live streams: add --live');
+  }
+  return undefined;
+}

@@ -1,0 +1,32 @@
+import { optionalInteger, type RawOptions } from './option-values.js';
+
+/** How a live job copes with its stream stopping: what `--live` runs and jobs accept. */
+export interface LiveSettings {
+  /**
+   * No frame for this long means the stream is stuck and ffmpeg is restarted, in milliseconds.
+   * @defaultValue 10000
+   */
+  watchdogMs?: number;
+  /**
+   * Consecutive failed reconnects after which the job fails.
+   * @defaultValue unlimited
+   */
+  maxReconnects?: number;
+}
+
+/** Shortest watchdog interval accepted: below it a healthy stream's jitter would trip it. */
+export const MIN_WATCHDOG_MS = 100;
+
+/**
+ * Parses `watchdog` and `max-reconnects` (or `maxReconnects`, as job payloads spell it), each
+ * checked with a message naming the field, the rule and the value.
+ */
+export function parseLiveSettings(raw: RawOptions): LiveSettings {
+  const settings: LiveSettings = {};
+  const watchdogMs = optionalInteger(raw, 'watchdog', MIN_WATCHDOG_MS);
+  if (watchdogMs !== undefined) settings.watchdogMs = watchdogMs;
+  const maxReconnects =
+    optionalInteger(raw, 'max-reconnects', 0) ?? optionalInteger(raw, 'maxReconnects', 0);
+  if (maxReconnects !== undefined) settings.maxReconnects = maxReconnects;
+  return settings;
+}
