@@ -17,6 +17,8 @@ describe('resolveFrameSourceOptions', () => {
       firstIndex: 0,
       inputArgs: [],
       highWaterFrames: 64,
+      overload: 'block',
+      arrivalTimes: false,
     });
   });
 
@@ -33,6 +35,7 @@ describe('resolveFrameSourceOptions', () => {
     [{ firstIndex: -1 }, 'firstIndex must be an integer >= 0, got -1'],
     [{ inputArgs: ['-x', 1] }, 'inputArgs must be an array of strings, got ["-x",1]'],
     [{ highWaterFrames: 0 }, 'highWaterFrames must be an integer >= 1, got 0'],
+    [{ overload: 'skip' }, 'overload must be one of block, drop, got "skip"'],
   ])('rejects %o', (override, message) => {
     const options = { ...base, ...override } as FrameSourceOptions;
     expect(() => resolveFrameSourceOptions(options)).toThrow(UsageError);
