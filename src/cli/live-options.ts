@@ -20,6 +20,11 @@ export const LIVE_OPTIONS: Readonly<Record<string, OptionSpec>> = {
     valueName: '<n>',
     help: 'with --live: fail after this many consecutive failed reconnects [unlimited]',
   },
+  'max-lag': {
+    type: 'string',
+    valueName: '<ms>',
+    help: `with --live and --overload drop: drop frames captured longer ago than this [${LIVE_DEFAULTS.maxLagMs}]`,
+  },
   overload: {
     type: 'string',
     valueName: `<${OVERLOAD_POLICIES.join('|')}>`,
@@ -27,17 +32,20 @@ export const LIVE_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   },
 };
 
+/** Options that only mean something with `--live`. */
+const LIVE_ONLY = ['watchdog', 'max-reconnects', 'max-lag'] as const;
+
 /**
- * The live settings from `--live`, `--watchdog` and `--max-reconnects`: undefined without
- * `--live`, where the other two are refused rather than silently ignored.
+ * The live settings from `--live`, `--watchdog`, `--max-reconnects` and `--max-lag`: undefined
+ * without `--live`, where the others are refused rather than silently ignored.
  */
 export function parseLiveOptions(
   values: Readonly<Record<string, string | boolean | undefined>>,
 ): LiveSettings | undefined {
   const settings = parseLiveSettings(values);
   if (values.live === true) return settings;
-  if (values.watchdog !== undefined || values['max-reconnects'] !== undefined) {
-    throw new UsageError('--watchdog and --max-reconnects apply to live streams: add --live');
+  if (LIVE_ONLY.some((name) => values[name] !== undefined)) {
+    throw new UsageError(`--${LIVE_ONLY.join(', --')} apply to live streams: add --live`);
   }
   return undefined;
 }

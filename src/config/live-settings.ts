@@ -12,13 +12,19 @@ export interface LiveSettings {
    * @defaultValue unlimited
    */
   maxReconnects?: number;
+  /**
+   * When labeling falls behind (overload policy `drop`), frames captured longer ago than this
+   * are dropped, in milliseconds.
+   * @defaultValue 500
+   */
+  maxLagMs?: number;
 }
 
 /** Shortest watchdog interval accepted: below it a healthy stream's jitter would trip it. */
 export const MIN_WATCHDOG_MS = 100;
 
 /**
- * Parses `watchdog` and `max-reconnects` (or `maxReconnects`, as job payloads spell it), each
+ * Parses `watchdog`, `max-reconnects` and `max-lag` (`maxReconnects`, `maxLag` in job payloads), each
  * checked with a message naming the field, the rule and the value.
  */
 export function parseLiveSettings(raw: RawOptions): LiveSettings {
@@ -28,5 +34,7 @@ export function parseLiveSettings(raw: RawOptions): LiveSettings {
   const maxReconnects =
     optionalInteger(raw, 'max-reconnects', 0) ?? optionalInteger(raw, 'maxReconnects', 0);
   if (maxReconnects !== undefined) settings.maxReconnects = maxReconnects;
+  const maxLagMs = optionalInteger(raw, 'max-lag', 0) ?? optionalInteger(raw, 'maxLag', 0);
+  if (maxLagMs !== undefined) settings.maxLagMs = maxLagMs;
   return settings;
 }

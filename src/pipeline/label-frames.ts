@@ -150,7 +150,7 @@ async function* windowBatches(
       counters.windows += windows.length;
       for (const [k, w] of windows.entries()) {
         const end = w[n - 1]!;
-        yield toLabel(model, scores, k, end.index, w[0]!.index, end.t, end.receivedAt);
+        yield toLabel(model, scores, k, end.index, w[0]!.index, end.t, end.capturedAt);
       }
       const start = windows[windows.length - 1]![0]!;
       counters.resumePoint = { frame: start.index, t: start.t };
@@ -203,7 +203,7 @@ async function* statefulBatches(
       counters.windows += emitAt.length;
       for (const [k, i] of emitAt.entries()) {
         const frame = batch[i]!;
-        yield toLabel(model, scores, k, frame.index, streamStart, frame.t, frame.receivedAt);
+        yield toLabel(model, scores, k, frame.index, streamStart, frame.t, frame.capturedAt);
       }
       counters.resumePoint = {
         frame: last!.index,
@@ -273,7 +273,7 @@ function toLabel(
   frame: number,
   start: number,
   t: number,
-  receivedAt: number | undefined,
+  capturedAt: number | undefined,
 ): Label {
   const classes = model.head.classes;
   const probabilities = Array.from(scores.subarray(row * classes, (row + 1) * classes));
@@ -288,7 +288,7 @@ function toLabel(
     ...(name === undefined ? {} : { name }),
     score: probabilities[best]!,
     scores: probabilities,
-    // Capture (arrival) to label, for live sources.
-    ...(receivedAt === undefined ? {} : { latencyMs: performance.now() - receivedAt }),
+    // Capture to label, for sources that stamp capture times (live streams).
+    ...(capturedAt === undefined ? {} : { latencyMs: performance.now() - capturedAt }),
   };
 }

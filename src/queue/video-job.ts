@@ -33,6 +33,8 @@ export interface VideoJobData {
   readonly watchdog?: number;
   /** Live: consecutive failed reconnects before the job fails (default unlimited). */
   readonly maxReconnects?: number;
+  /** Live, overload `drop`: drop frames captured longer ago than this, in ms (default 500). */
+  readonly maxLag?: number;
   /** `drop` or `block` frames when labeling falls behind (default drop live, block files). */
   readonly overload?: OverloadPolicy;
 }
@@ -56,8 +58,12 @@ const FIELDS = new Set([
   'live',
   'watchdog',
   'maxReconnects',
+  'maxLag',
   'overload',
 ]);
+
+/** Payload fields that only mean something for a live job. */
+const LIVE_ONLY = ['watchdog', 'maxReconnects', 'maxLag'] as const;
 
 /**
  * Checks a payload as it came out of Redis (any client could have written it).
@@ -87,6 +93,7 @@ export function parseVideoJob(data: unknown): VideoJob {
     'duration',
     'watchdog',
     'maxReconnects',
+    'maxLag',
   ] as const) {
     if (record[field] !== undefined && typeof record[field] !== 'number') {
       throw new UsageError(
@@ -129,6 +136,7 @@ export function parseVideoJob(data: unknown): VideoJob {
   const live = parseLiveSettings({
     watchdog: record.watchdog as number | undefined,
     maxReconnects: record.maxReconnects as number | undefined,
+    maxLag: record.maxLag as number | undefined,
   });
   return { url: record.url, options, live };
 }
@@ -151,5 +159,6 @@ export function videoJobData(
     ...(live === undefined ? {} : { live: true }),
     ...(live?.watchdogMs === undefined ? {} : { watchdog: live.watchdogMs }),
     ...(live?.maxReconnects === undefined ? {} : { maxReconnects: live.maxReconnects }),
+    ...(live?.maxLagMs === undefined ? {} : { maxLag: live.maxLagMs }),
   };
 }

@@ -80,7 +80,7 @@ export interface FrameSourceOptions {
    */
   readonly overload?: OverloadPolicy;
   /**
-   * Stamp each frame with `receivedAt`, the moment it came out of ffmpeg (for latency).
+   * Stamp each frame with `capturedAt`: the moment it came out of ffmpeg (for latency).
    * @defaultValue false
    */
   readonly arrivalTimes?: boolean;

@@ -244,7 +244,7 @@ export class FrameSource implements AsyncIterable<Frame> {
   private enqueue(frame: Frame | undefined): void {
     if (frame === undefined) return;
     this.ready.push(
-      this.options.arrivalTimes ? { ...frame, receivedAt: performance.now() } : frame,
+      this.options.arrivalTimes ? { ...frame, capturedAt: performance.now() } : frame,
     );
     if (this.options.overload === 'drop') this.shed();
   }

@@ -15,10 +15,12 @@ export interface Frame {
    */
   readonly gapBefore?: number;
   /**
-   * When the frame came out of ffmpeg, `performance.now()` milliseconds (for capture-to-label
-   * latency); set when the source was asked for arrival times (live sources are).
+   * When the frame was captured as near as the source can tell, `performance.now()`
+   * milliseconds, for capture-to-label latency: its arrival from ffmpeg, or for a live stream
+   * the earlier of that and its place on the stream's own clock (so time a frame spent waiting
+   * upstream, in ffmpeg, a pipe or a socket, counts too). Set by sources asked for it.
    */
-  readonly receivedAt?: number;
+  readonly capturedAt?: number;
   /**
    * Frames dropped right before this one because the reader fell behind (overload policy
    * `drop`). Windows do not span them; the recurrent state steps over them.

@@ -3,6 +3,7 @@ import { AbortError, NetworkError } from '../errors.js';
 import type { Frame } from './frame.js';
 import { FrameSource } from './frame-source.js';
 import type { FrameSourceOptions } from './frame-source-options.js';
+import { StreamClock } from './stream-clock.js';
 
 /** How a live source behaves when its stream stops. */
 export interface LiveOptions {
@@ -27,12 +28,24 @@ export interface LiveOptions {
    * @defaultValue Infinity
    */
   readonly maxReconnects?: number;
+  /**
+   * With the source's `overload: 'drop'`: frames captured longer ago than this are dropped
+   * instead of labeled, so a slow model skips ahead to the present rather than falling behind.
+   * Milliseconds.
+   * @defaultValue 500
+   */
+  readonly maxLagMs?: number;
   /** Called on each reconnect attempt, for logs and metrics. */
   readonly onReconnect?: (attempt: number, reason: string) => void;
 }
 
 /** Defaults of {@link LiveOptions}. */
-export const LIVE_DEFAULTS = { watchdogMs: 10_000, backoffMs: 500, maxBackoffMs: 30_000 } as const;
+export const LIVE_DEFAULTS = {
+  watchdogMs: 10_000,
+  backoffMs: 500,
+  maxBackoffMs: 30_000,
+  maxLagMs: 500,
+} as const;
 /** ffmpeg input options for live sources: short probing, no buffering. */
 const LIVE_INPUT_ARGS = [
   '-fflags',
@@ -50,7 +63,9 @@ const JITTER = 0.2;
  * watchdog interval, it is restarted with capped exponential backoff and jitter. Frames keep
  * their numbering across restarts; `t` counts seconds since the source started (each
  * connection's timestamps are placed where its first frame arrived), and the first frame after
- * an outage carries the outage's length in `gapBefore`.
+ * an outage carries the outage's length in `gapBefore`. Each frame's `capturedAt` comes from a
+ * {@link StreamClock}; with the source's `overload: 'drop'`, frames older than `maxLagMs` are
+ * dropped (the next frame kept notes them in `droppedBefore`).
  */
 export class LiveFrameSource {
   private current: FrameSource | undefined;
@@ -60,6 +75,9 @@ export class LiveFrameSource {
   private offsetSec: number | undefined;
   private lastT: number | undefined;
   private pendingGap = false;
+  /** Frames dropped (stale, or by the source's queue) since the last frame handed out. */
+  private pendingDrops = 0;
+  private readonly clock = new StreamClock();
   private closed = false;
   private closing: Promise<void> | undefined;
 
@@ -93,7 +111,12 @@ export class LiveFrameSource {
       this.throwIfAborted();
       const source = (this.current ??= await this.connect());
       const outcome = await this.readWithWatchdog(source, maxFrames);
-      if (Array.isArray(outcome) && outcome.length > 0) return this.place(outcome);
+      if (Array.isArray(outcome) && outcome.length > 0) {
+        const fresh = this.shed(this.place(outcome));
+        // All stale: the connection is healthy, read on to the present.
+        if (fresh.length > 0) return fresh;
+        continue;
+      }
       const reason = Array.isArray(outcome) ? 'the stream ended' : outcome;
       await this.disconnect();
       if (this.closed) break;
@@ -119,6 +142,7 @@ export class LiveFrameSource {
 
   private async connect(): Promise<FrameSource> {
     this.offsetSec = undefined;
+    this.clock.reset();
     return FrameSource.open({
       ...this.source,
       // ffmpeg probes 5 s of an MPEG-TS stream before its first frame by default: too late for
@@ -174,7 +198,7 @@ export class LiveFrameSource {
       return {
         ...frame,
         t,
-        receivedAt: frame.receivedAt ?? performance.now(),
+        capturedAt: this.clock.capturedAt(t, frame.capturedAt ?? performance.now()),
         ...(gap === undefined ? {} : { gapBefore: gap }),
       };
     });
@@ -182,6 +206,36 @@ export class LiveFrameSource {
     this.lastT = placed[placed.length - 1]!.t;
     this.nextIndex = placed[placed.length - 1]!.index + 1;
     return placed;
+  }
+
+  /** Drops frames older than `maxLagMs` (overload policy `drop`); they always come first. */
+  private shed(frames: Frame[]): Frame[] {
+    if (this.source.overload !== 'drop') return frames;
+    const now = performance.now();
+    const maxLagMs = this.live.maxLagMs ?? LIVE_DEFAULTS.maxLagMs;
+    const kept: Frame[] = [];
+    let gapBefore: number | undefined;
+    for (const frame of frames) {
+      if (now - frame.capturedAt! > maxLagMs) {
+        this.pendingDrops += 1 + (frame.droppedBefore ?? 0);
+        gapBefore ??= frame.gapBefore;
+        continue;
+      }
+      if (this.pendingDrops === 0 && gapBefore === undefined) {
+        kept.push(frame);
+        continue;
+      }
+      const dropped = this.pendingDrops + (frame.droppedBefore ?? 0);
+      gapBefore ??= frame.gapBefore;
+      kept.push({
+        ...frame,
+        ...(dropped === 0 ? {} : { droppedBefore: dropped }),
+        ...(gapBefore === undefined ? {} : { gapBefore }),
+      });
+      this.pendingDrops = 0;
+      gapBefore = undefined;
+    }
+    return kept;
   }
 
   private async backoff(attempt: number): Promise<void> {

@@ -4,6 +4,14 @@ import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { fixtureFfmpeg } from './videos.js';
 
+/** What the camera stand-in shows. */
+export interface LiveStreamOptions {
+  /** Frames per second. @defaultValue 25 */
+  readonly fps?: number;
+  /** Picture size, `WxH`. @defaultValue '96x72' */
+  readonly size?: string;
+}
+
 /**
  * A live camera stand-in: an HTTP server on loopback that streams MPEG-TS rendered in real
  * time by ffmpeg (`-re`) from a lavfi source, one ffmpeg per viewer. It can go down (every
@@ -14,6 +22,8 @@ export class LiveStreamServer {
   private readonly encoders = new Set<ChildProcess>();
   private readonly sockets = new Set<Socket>();
   port = 0;
+
+  constructor(private readonly options: LiveStreamOptions = {}) {}
 
   /** Starts serving `/live.ts`; resolves once it listens. */
   async start(): Promise<void> {
@@ -54,7 +64,7 @@ export class LiveStreamServer {
         '-f',
         'lavfi',
         '-i',
-        'testsrc2=size=96x72:rate=25',
+        `testsrc2=size=${this.options.size ?? '96x72'}:rate=${this.options.fps ?? 25}`,
         '-c:v',
         'mpeg2video',
         '-q:v',

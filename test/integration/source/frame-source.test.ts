@@ -273,7 +273,7 @@ describe('FrameSource lifecycle', () => {
     expect(source.droppedFrames).toBe(dropped);
     // The queue never grows past the mark (ffmpeg never waits): memory and latency stay bounded.
     expect(most).toBeLessThanOrEqual(highWaterFrames);
-    expect(frames.every((f) => typeof f.receivedAt === 'number')).toBe(true);
+    expect(frames.every((f) => typeof f.capturedAt === 'number')).toBe(true);
   });
 
   it('keeps frames exact and in order through many pauses (highWaterFrames 1)', async () => {

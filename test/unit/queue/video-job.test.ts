@@ -14,7 +14,7 @@ describe('parseVideoJob', () => {
       durationSec: 3,
       overload: 'block' as const,
     };
-    const live = { watchdogMs: 2000, maxReconnects: 5 };
+    const live = { watchdogMs: 2000, maxReconnects: 5, maxLagMs: 250 };
     const data = videoJobData('/media/a.mp4', options, live);
     expect(data).toEqual({
       url: '/media/a.mp4',
@@ -28,6 +28,7 @@ describe('parseVideoJob', () => {
       live: true,
       watchdog: 2000,
       maxReconnects: 5,
+      maxLag: 250,
     });
     expect(parseVideoJob(data)).toEqual({ url: '/media/a.mp4', options, live });
   });
