@@ -109,11 +109,8 @@ export function parseVideoJob(data: unknown): VideoJob {
   if (record.live !== undefined && typeof record.live !== 'boolean') {
     throw new UsageError(`job data live must be a boolean, got ${JSON.stringify(record.live)}`);
   }
-  if (
-    record.live !== true &&
-    (record.watchdog !== undefined || record.maxReconnects !== undefined)
-  ) {
-    throw new UsageError('job data watchdog and maxReconnects apply to live jobs only: set live');
+  if (record.live !== true && LIVE_ONLY.some((field) => record[field] !== undefined)) {
+    throw new UsageError(`job data ${LIVE_ONLY.join(', ')} apply to live jobs only: set live`);
   }
   if (
     record.overload !== undefined &&
