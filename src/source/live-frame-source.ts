@@ -3,6 +3,7 @@ import { AbortError, NetworkError } from '../errors.js';
 import type { Frame } from './frame.js';
 import { FrameSource } from './frame-source.js';
 import type { FrameSourceOptions } from './frame-source-options.js';
+import { ReaderLoad } from './reader-load.js';
 import { StreamClock } from './stream-clock.js';
 
 /** How a live source behaves when its stream stops. */
@@ -65,7 +66,8 @@ const JITTER = 0.2;
  * connection's timestamps are placed where its first frame arrived), and the first frame after
  * an outage carries the outage's length in `gapBefore`. Each frame's `capturedAt` comes from a
  * {@link StreamClock}; with the source's `overload: 'drop'`, frames older than `maxLagMs` are
- * dropped (the next frame kept notes them in `droppedBefore`).
+ * dropped while the reader is too slow for the stream ({@link ReaderLoad}); the next frame kept
+ * notes them in `droppedBefore`.
  */
 export class LiveFrameSource {
   private current: FrameSource | undefined;
@@ -78,6 +80,7 @@ export class LiveFrameSource {
   /** Frames dropped (stale, or by the source's queue) since the last frame handed out. */
   private pendingDrops = 0;
   private readonly clock = new StreamClock();
+  private readonly load = new ReaderLoad();
   private closed = false;
   private closing: Promise<void> | undefined;
 
@@ -110,7 +113,9 @@ export class LiveFrameSource {
     while (!this.closed) {
       this.throwIfAborted();
       const source = (this.current ??= await this.connect());
+      const asked = performance.now();
       const outcome = await this.readWithWatchdog(source, maxFrames);
+      this.load.note(asked, performance.now());
       if (Array.isArray(outcome) && outcome.length > 0) {
         const fresh = this.shed(this.place(outcome));
         // All stale: the connection is healthy, read on to the present.
@@ -143,6 +148,7 @@ export class LiveFrameSource {
   private async connect(): Promise<FrameSource> {
     this.offsetSec = undefined;
     this.clock.reset();
+    this.load.reset();
     return FrameSource.open({
       ...this.source,
       // ffmpeg probes 5 s of an MPEG-TS stream before its first frame by default: too late for
@@ -208,9 +214,12 @@ export class LiveFrameSource {
     return placed;
   }
 
-  /** Drops frames older than `maxLagMs` (overload policy `drop`); they always come first. */
+  /**
+   * Drops frames older than `maxLagMs` while the reader is the bottleneck (overload policy
+   * `drop`); late frames always come first.
+   */
   private shed(frames: Frame[]): Frame[] {
-    if (this.source.overload !== 'drop') return frames;
+    if (this.source.overload !== 'drop' || !this.load.busy) return frames;
     const now = performance.now();
     const maxLagMs = this.live.maxLagMs ?? LIVE_DEFAULTS.maxLagMs;
     const kept: Frame[] = [];

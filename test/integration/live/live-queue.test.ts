@@ -72,6 +72,13 @@ describe('a live job in the queue', () => {
         40_000,
       );
 
+      // Progress counts the outage too (and frames dropped, none here: the model keeps up).
+      const progress = async () =>
+        (JSON.parse((await runCli(['status', jobId], env)).stdout) as { progress: unknown })
+          .progress as { gaps: number; dropped: number };
+      await waitFor(async () => (await progress()).gaps === 1, 10_000);
+      expect((await progress()).dropped).toBe(0);
+
       process.kill(-first.child.pid!, 'SIGKILL');
       await first.exited;
       await waitFor(() => ffmpegProcessesRunning(markA) === 0, 5000);

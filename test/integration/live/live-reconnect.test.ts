@@ -2,7 +2,8 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, parseJsonLines } from '../../helpers/cli.js';
+import { CLI, parseJsonLines, runCli } from '../../helpers/cli.js';
+import { freePort } from '../../helpers/free-port.js';
 import { LiveStreamServer } from '../../helpers/live-server.js';
 import { saveSeedModel } from '../../helpers/models.js';
 import { waitFor } from '../../helpers/queue.js';
@@ -86,5 +87,27 @@ describe('a live stream that dies for 5 s and comes back', () => {
     for (const l of all.filter((x) => x.label !== undefined))
       expect(l.latencyMs).toBeGreaterThanOrEqual(0);
     await waitFor(() => ffmpegProcessesRunning(mark) === 0, 5000);
+  });
+
+  it('gives up after --max-reconnects consecutive failures: exit 1, saying why', async () => {
+    const mark = `${process.pid}-give-up`;
+    // Nothing listens there: every connection is refused.
+    const url = `http://127.0.0.1:${await freePort()}/live.ts`;
+    const result = await runCli(
+      ['label', url, '--live', '--max-reconnects', '2', '--model', model, '--format', 'jsonl'],
+      { FRAMEWISE_TEST_OWNER: mark },
+    );
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(/reconnect attempt 2\n/);
+    expect(result.stderr).not.toMatch(/reconnect attempt 3/);
+    expect(result.stderr).toMatch(/failed 3 times in a row/);
+    expect(ffmpegProcessesRunning(mark)).toBe(0);
+  });
+
+  it('refuses live-only options without --live', async () => {
+    const result = await runCli(['label', 'clip.mp4', '--max-reconnects', '2']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/apply to live streams: add --live/);
   });
 });
