@@ -15,6 +15,8 @@ import { buildSeedModel } from '../src/model/seed-model.js';
 import { buildFfmpegArgs } from '../src/source/ffmpeg-args.js';
 import { findFfmpeg } from '../src/source/find-ffmpeg.js';
 import { renderShots } from '../src/synth/render-shots.js';
+import { liveLatency } from './live-latency.js';
+import { makeHourClip, memoryOverRun } from './memory-hour.js';
 import { queueRun } from './queue-throughput.js';
 
 /** Length of each benchmark clip, in seconds: long enough to dwarf start-up costs. */
@@ -25,6 +27,9 @@ const SIDE = 99;
 /** Short files of the queue benchmark: several jobs, so two workers have work to share. */
 const QUEUE_FILES = 8;
 const QUEUE_FILE_SECONDS = 5;
+/** Stream time of the live latency measurement, in seconds, after its warm-up. */
+const LIVE_SECONDS = 30;
+const LIVE_FPS = 30;
 /** Frames the encoder-only measurement runs. */
 const ENCODER_FRAMES = 960;
 const BATCH = 16;
@@ -132,9 +137,11 @@ const encoderFps = await encoderOnly(modelDir, true);
 const unfoldedFps = await encoderOnly(modelDir, false);
 const rows: string[] = [];
 let backend = '';
+const labelFpsByClip = new Map<string, number>();
 for (const clip of clips) {
   const decodeFps = await decodeOnly(clip);
   const cached = labelFps(clip, modelDir);
+  labelFpsByClip.set(clip.name, cached.fps);
   const uncached = labelFps(clip, modelDir, ['--no-cache']);
   backend = cached.backend;
   const bound = Math.min(decodeFps, encoderFps);
@@ -172,3 +179,34 @@ process.stdout.write(
     '| worker processes | jobs | frames | seconds | frames/s | ÷ label |\n| ---: | --- | ---: | ---: | ---: | ---: |\n' +
     `${queueRows.join('\n')}\n`,
 );
+
+// Queue mode on one file: what the queue adds to `label` on the same 20 s 240p clip.
+const clip240 = clips[1]!;
+const oneJob = await queueRun(1, [clip240.path], modelDir);
+const oneJobFps = oneJob.frames / oneJob.seconds;
+process.stdout.write(
+  `\nQueue vs label on one file (${clip240.name}, ${CLIP_SECONDS} s): worker ${oneJobFps.toFixed(0)} frames/s ` +
+    `(from enqueue to completion), label ${labelFpsByClip.get(clip240.name)!.toFixed(0)}: ` +
+    `${(oneJobFps / labelFpsByClip.get(clip240.name)!).toFixed(2)}×\n`,
+);
+
+// In-process runs: live latency, then an hour of 240p at full speed for memory.
+await useBackend('wasm');
+const model = await loadModel(modelDir);
+const live = await liveLatency(model, LIVE_FPS, LIVE_SECONDS);
+process.stdout.write(
+  `\nLive: ${LIVE_FPS} fps MPEG-TS over HTTP (640×360, local camera stand-in), stateful, ${LIVE_SECONDS} s ` +
+    `after warm-up, ${live.labels} labels: capture-to-label latency p50 ${live.p50.toFixed(1)} ms, ` +
+    `p95 ${live.p95.toFixed(1)} ms, max ${live.max.toFixed(1)} ms; ${live.dropped} frames dropped\n`,
+);
+const hour = await makeHourClip(clip240.path, CLIP_SECONDS, cacheDir);
+const memory = await memoryOverRun(model, hour, 3600 * CLIP_FPS);
+process.stdout.write(
+  `\nMemory over 1 hour of 240p (${3600 * CLIP_FPS} frames) labeled at full speed (${memory.fps.toFixed(0)} frames/s):\n\n` +
+    '| frames labeled | RSS (MiB) | tf.memory().numTensors |\n| ---: | ---: | ---: |\n' +
+    memory.samples
+      .map((s) => `| ${(s.at * 100).toFixed(0)}% | ${s.rssMiB.toFixed(1)} | ${s.tensors} |`)
+      .join('\n') +
+    '\n',
+);
+model.dispose();

@@ -5,7 +5,7 @@ import { loadModel, type LoadedModel } from '../../../src/model/load-model.js';
 import { emptyCounters, type LabelCounters } from '../../../src/pipeline/label-frames.js';
 import { labelVideo } from '../../../src/pipeline/label-video.js';
 import type { OverloadPolicy } from '../../../src/source/frame-source-options.js';
-import { LiveStreamServer } from '../../helpers/live-server.js';
+import { LiveStreamServer } from '../../../src/synth/live-stream-server.js';
 import { saveSeedModel } from '../../helpers/models.js';
 
 /** Stream time each run labels, in seconds. */

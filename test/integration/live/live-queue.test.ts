@@ -2,7 +2,7 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../helpers/cli.js';
-import { LiveStreamServer } from '../../helpers/live-server.js';
+import { LiveStreamServer } from '../../../src/synth/live-stream-server.js';
 import { saveSeedModel } from '../../helpers/models.js';
 import {
   deletePrefix,

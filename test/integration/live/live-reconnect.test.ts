@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, parseJsonLines, runCli } from '../../helpers/cli.js';
 import { freePort } from '../../helpers/free-port.js';
-import { LiveStreamServer } from '../../helpers/live-server.js';
+import { LiveStreamServer } from '../../../src/synth/live-stream-server.js';
 import { saveSeedModel } from '../../helpers/models.js';
 import { waitFor } from '../../helpers/queue.js';
 import { ffmpegProcessesRunning } from '../../helpers/videos.js';

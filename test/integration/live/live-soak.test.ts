@@ -5,7 +5,7 @@ import { useBackend } from '../../../src/model/backend.js';
 import { loadModel, type LoadedModel } from '../../../src/model/load-model.js';
 import { emptyCounters } from '../../../src/pipeline/label-frames.js';
 import { labelVideo } from '../../../src/pipeline/label-video.js';
-import { LiveStreamServer } from '../../helpers/live-server.js';
+import { LiveStreamServer } from '../../../src/synth/live-stream-server.js';
 import { saveSeedModel } from '../../helpers/models.js';
 
 /** Stream time labeled, in seconds: long enough for a leak to show. */

@@ -2,10 +2,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { fixtureFfmpeg } from './videos.js';
+import { findFfmpeg } from '../source/find-ffmpeg.js';
 
 /** What the camera stand-in shows. */
 export interface LiveStreamOptions {
+  /** lavfi source. @defaultValue 'testsrc2' */
+  readonly source?: string;
   /** Frames per second. @defaultValue 25 */
   readonly fps?: number;
   /** Picture size, `WxH`. @defaultValue '96x72' */
@@ -13,12 +15,13 @@ export interface LiveStreamOptions {
 }
 
 /**
- * A live camera stand-in: an HTTP server on loopback that streams MPEG-TS rendered in real
- * time by ffmpeg (`-re`) from a lavfi source, one ffmpeg per viewer. It can go down (every
- * connection cut, new ones refused) and come back on the same port.
+ * A live camera stand-in for tests and benchmarks: an HTTP server on loopback that streams
+ * MPEG-TS rendered in real time by ffmpeg (`-re`) from a lavfi source, one ffmpeg per viewer.
+ * It can go down (every connection cut, new ones refused) and come back on the same port.
  */
 export class LiveStreamServer {
   private server: Server | undefined;
+  private ffmpegPath = '';
   private readonly encoders = new Set<ChildProcess>();
   private readonly sockets = new Set<Socket>();
   port = 0;
@@ -27,6 +30,7 @@ export class LiveStreamServer {
 
   /** Starts serving `/live.ts`; resolves once it listens. */
   async start(): Promise<void> {
+    this.ffmpegPath ||= (await findFfmpeg()).path;
     const server = createServer((request, response) => this.stream(response));
     server.on('connection', (socket) => {
       this.sockets.add(socket);
@@ -54,7 +58,7 @@ export class LiveStreamServer {
 
   private stream(response: ServerResponse): void {
     const encoder = spawn(
-      fixtureFfmpeg.path,
+      this.ffmpegPath,
       [
         '-hide_banner',
         '-nostdin',
@@ -64,7 +68,7 @@ export class LiveStreamServer {
         '-f',
         'lavfi',
         '-i',
-        `testsrc2=size=${this.options.size ?? '96x72'}:rate=${this.options.fps ?? 25}`,
+        `${this.options.source ?? 'testsrc2'}=size=${this.options.size ?? '96x72'}:rate=${this.options.fps ?? 25}`,
         '-c:v',
         'mpeg2video',
         '-q:v',
