@@ -4,8 +4,10 @@ import { FrameSource } from '../source/frame-source.js';
 import type { FrameSourceOptions } from '../source/frame-source-options.js';
 import type { Label } from './label.js';
 import { LiveFrameSource, type LiveOptions } from '../source/live-frame-source.js';
+import type { Frame } from '../source/frame.js';
 import {
   labelFrames,
+  type FrameReader,
   type Gap,
   type LabelCounters,
   type LabelFramesOptions,
@@ -17,6 +19,12 @@ import type { ResumePoint } from './resume-point.js';
  * any rate up to 1,000 frames/s, so ffmpeg keeps the resume frame and drops the one before.
  */
 const SEEK_LEAD_SEC = 0.0005;
+/**
+ * Resampled runs (`fps`) resume this early, in seconds, rounded up to whole sampled frames:
+ * ffmpeg's fps filter picks each output frame from the source frames around it, so it needs
+ * those frames, on the same grid as the interrupted run, to pick the same ones again.
+ */
+const FPS_LEAD_SEC = 0.5;
 
 /** Hooks and controls of {@link labelVideo}. */
 export interface LabelVideoControls {
@@ -62,17 +70,20 @@ export async function* labelVideo(
   if (options.mode === 'stateful') model.head.assertStateful();
   if (controls.live !== undefined)
     return yield* labelLive(input, model, options, controls, controls.live);
-  const { startSec, durationSec } = sourceRange(options, controls.resume);
+  const { startSec, durationSec, firstIndex } = sourceRange(options, controls.resume);
   const source = await FrameSource.open({
     ...sourceOptions(input, model, options, controls),
     ...(startSec === undefined ? {} : { startSec }),
     ...(durationSec === undefined ? {} : { durationSec }),
-    ...(controls.resume === undefined ? {} : { firstIndex: controls.resume.frame }),
+    ...(firstIndex === undefined ? {} : { firstIndex }),
   });
   try {
     controls.onSource?.(source);
+    const resumeFrame = controls.resume?.frame;
     return yield* labelFrames(
-      source,
+      resumeFrame === undefined || resumeFrame === firstIndex
+        ? source
+        : skipBefore(source, resumeFrame),
       model,
       frameOptions(model, options, controls),
       controls.counters,
@@ -82,15 +93,37 @@ export async function* labelVideo(
   }
 }
 
-/** The part of the input to decode: the job's own, or from a resume point to the job's end. */
+/**
+ * The part of the input to decode: the job's own, or from a resume point to the job's end, and
+ * the index of the first frame decoded (a resampled run starts a few frames early).
+ */
 function sourceRange(options: LabelOptions, resume: ResumePoint | undefined) {
   if (resume === undefined) return { startSec: options.startSec, durationSec: options.durationSec };
-  const startSec = Math.max(0, resume.t - SEEK_LEAD_SEC);
+  const { fps } = options;
+  const leadFrames = fps === undefined ? 0 : Math.min(resume.frame, Math.ceil(FPS_LEAD_SEC * fps));
+  const startSec = Math.max(
+    0,
+    fps === undefined ? resume.t - SEEK_LEAD_SEC : resume.t - leadFrames / fps,
+  );
   const end =
     options.durationSec === undefined ? undefined : (options.startSec ?? 0) + options.durationSec;
   return {
     startSec,
     durationSec: end === undefined ? undefined : Math.max(SEEK_LEAD_SEC, end - startSec),
+    firstIndex: resume.frame - leadFrames,
+  };
+}
+
+/** Reads `reader` from frame `index` on: the frames before it were labeled already. */
+function skipBefore(reader: FrameReader, index: number): FrameReader {
+  return {
+    async read(maxFrames: number): Promise<Frame[]> {
+      for (;;) {
+        const frames = await reader.read(maxFrames);
+        const kept = frames.filter((frame) => frame.index >= index);
+        if (kept.length > 0 || frames.length === 0) return kept;
+      }
+    },
   };
 }
 
