@@ -79,6 +79,8 @@ export function pixelLayout(channels: Channels, channelOrder: ChannelOrder = 'rg
  * - `-vsync passthrough`: rawvideo output defaults to constant frame rate, which duplicates or
  *   drops frames after `showinfo` has counted them; passthrough writes each frame once.
  * - `-nostats` keeps the progress line (rewritten with `\r`) off stderr.
+ * - RTSP over TCP (`-rtsp_transport tcp`): over UDP a camera's packets are lost under load or
+ *   blocked by a firewall, and ffmpeg only falls back to TCP after a timeout.
  */
 export function buildFfmpegArgs(options: FfmpegArgsOptions): string[] {
   const layout = PIXEL_FORMATS[pixelLayout(options.channels, options.channelOrder)];
@@ -91,6 +93,7 @@ export function buildFfmpegArgs(options: FfmpegArgsOptions): string[] {
     args.push('-ss', formatNumber(options.startSec));
   }
   if (options.durationSec !== undefined) args.push('-t', formatNumber(options.durationSec));
+  if (/^rtsps?:/i.test(options.input)) args.push('-rtsp_transport', 'tcp');
   args.push(...(options.inputArgs ?? []), '-i', options.input);
   args.push('-map', '0:v:0', '-an', '-sn', '-dn');
   args.push('-vf', filters.join(','), '-vsync', 'passthrough');

@@ -51,6 +51,21 @@ describe('buildFfmpegArgs', () => {
     expect(valueOf(args, '-vf')).toMatch(/^fps=0\.000000200,/);
   });
 
+  it.each(['rtsp://cam.example/stream', 'RTSPS://cam.example/stream'])(
+    'reads %s over TCP (interleaved), never UDP',
+    (input) => {
+      const args = buildFfmpegArgs({ ...base, input });
+      expect(valueOf(args, '-rtsp_transport')).toBe('tcp');
+      expect(args.indexOf('-rtsp_transport')).toBeLessThan(args.indexOf('-i'));
+    },
+  );
+
+  it('sets no RTSP transport for other inputs', () => {
+    expect(buildFfmpegArgs({ ...base, input: 'http://cam.example/rtsp.ts' })).not.toContain(
+      '-rtsp_transport',
+    );
+  });
+
   it('places inputArgs right before -i, as separate arguments (never a shell)', () => {
     const args = buildFfmpegArgs({
       ...base,
