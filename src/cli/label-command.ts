@@ -112,7 +112,11 @@ export async function labelCommand(args: readonly string[], io: CommandIo): Prom
       onSource: (s) => (source = s),
       ...(live === undefined
         ? {}
-        : { live, onGap: (gap: Gap) => void sink.writeGap?.(gap).catch(() => undefined) }),
+        : {
+            live,
+            keepStateOverGaps: settings?.keepStateOverGaps === true,
+            onGap: (gap: Gap) => void sink.writeGap?.(gap).catch(() => undefined),
+          }),
     });
     for await (const label of labels) {
       progress?.update(

@@ -25,6 +25,10 @@ export const LIVE_OPTIONS: Readonly<Record<string, OptionSpec>> = {
     valueName: '<ms>',
     help: `with --live and --overload drop: drop frames captured longer ago than this [${LIVE_DEFAULTS.maxLagMs}]`,
   },
+  'keep-state': {
+    type: 'boolean',
+    help: 'with --live and --mode stateful: keep the recurrent state across an outage [start afresh]',
+  },
   overload: {
     type: 'string',
     valueName: `<${OVERLOAD_POLICIES.join('|')}>`,
@@ -33,7 +37,7 @@ export const LIVE_OPTIONS: Readonly<Record<string, OptionSpec>> = {
 };
 
 /** Options that only mean something with `--live`. */
-const LIVE_ONLY = ['watchdog', 'max-reconnects', 'max-lag'] as const;
+const LIVE_ONLY = ['watchdog', 'max-reconnects', 'max-lag', 'keep-state'] as const;
 
 /**
  * The live settings from `--live`, `--watchdog`, `--max-reconnects` and `--max-lag`: undefined

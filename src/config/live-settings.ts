@@ -1,3 +1,4 @@
+import { UsageError } from '../errors.js';
 import { optionalInteger, type RawOptions } from './option-values.js';
 
 /** How a live job copes with its stream stopping: what `--live` runs and jobs accept. */
@@ -18,13 +19,19 @@ export interface LiveSettings {
    * @defaultValue 500
    */
   maxLagMs?: number;
+  /**
+   * Stateful mode: keep the recurrent state across an outage instead of starting afresh.
+   * @defaultValue false
+   */
+  keepStateOverGaps?: boolean;
 }
 
 /** Shortest watchdog interval accepted: below it a healthy stream's jitter would trip it. */
 export const MIN_WATCHDOG_MS = 100;
 
 /**
- * Parses `watchdog`, `max-reconnects` and `max-lag` (`maxReconnects`, `maxLag` in job payloads), each
+ * Parses `watchdog`, `max-reconnects`, `max-lag` and `keep-state` (`maxReconnects`, `maxLag`,
+ * `keepState` in job payloads), each
  * checked with a message naming the field, the rule and the value.
  */
 export function parseLiveSettings(raw: RawOptions): LiveSettings {
@@ -36,5 +43,10 @@ export function parseLiveSettings(raw: RawOptions): LiveSettings {
   if (maxReconnects !== undefined) settings.maxReconnects = maxReconnects;
   const maxLagMs = optionalInteger(raw, 'max-lag', 0) ?? optionalInteger(raw, 'maxLag', 0);
   if (maxLagMs !== undefined) settings.maxLagMs = maxLagMs;
+  const keep = raw['keep-state'] ?? raw.keepState;
+  if (keep !== undefined && typeof keep !== 'boolean') {
+    throw new UsageError(`keepState must be a boolean, got ${JSON.stringify(keep)}`);
+  }
+  if (keep === true) settings.keepStateOverGaps = true;
   return settings;
 }

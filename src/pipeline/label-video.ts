@@ -49,6 +49,11 @@ export interface LabelVideoControls {
    * fires. Outages are reported through `onGap`.
    */
   readonly live?: LiveOptions;
+  /**
+   * Stateful mode: keep the recurrent state across an outage of a live stream.
+   * @defaultValue false: start afresh after an outage
+   */
+  readonly keepStateOverGaps?: boolean;
   /** Called for each outage of a live stream, in order with the labels. */
   readonly onGap?: (gap: Gap) => void;
   /** Called after each encoder batch with its duration in seconds. */
@@ -169,6 +174,7 @@ function frameOptions(
     ...(controls.signal === undefined ? {} : { signal: controls.signal }),
     ...(controls.resume === undefined ? {} : { resume: controls.resume }),
     ...(controls.onGap === undefined ? {} : { onGap: controls.onGap }),
+    ...(controls.keepStateOverGaps === true ? { keepStateOverGaps: true } : {}),
     ...(controls.onEncoderBatch === undefined ? {} : { onEncoderBatch: controls.onEncoderBatch }),
   };
 }

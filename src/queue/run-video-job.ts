@@ -100,6 +100,7 @@ export async function runVideoJob(run: VideoJobRun): Promise<JobSummary> {
       ...(saved === undefined ? {} : { resume: resumeFrom(saved, live, lastFrame) }),
       ...(run.live !== undefined
         ? {
+            keepStateOverGaps: run.live.keepStateOverGaps === true,
             live: {
               ...run.live,
               onReconnect: (attempt: number, reason: string) => {

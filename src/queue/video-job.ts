@@ -35,6 +35,8 @@ export interface VideoJobData {
   readonly maxReconnects?: number;
   /** Live, overload `drop`: drop frames captured longer ago than this, in ms (default 500). */
   readonly maxLag?: number;
+  /** Live, stateful: keep the recurrent state across an outage (default false). */
+  readonly keepState?: boolean;
   /** `drop` or `block` frames when labeling falls behind (default drop live, block files). */
   readonly overload?: OverloadPolicy;
 }
@@ -59,11 +61,12 @@ const FIELDS = new Set([
   'watchdog',
   'maxReconnects',
   'maxLag',
+  'keepState',
   'overload',
 ]);
 
 /** Payload fields that only mean something for a live job. */
-const LIVE_ONLY = ['watchdog', 'maxReconnects', 'maxLag'] as const;
+const LIVE_ONLY = ['watchdog', 'maxReconnects', 'maxLag', 'keepState'] as const;
 
 /**
  * Checks a payload as it came out of Redis (any client could have written it).
@@ -134,6 +137,7 @@ export function parseVideoJob(data: unknown): VideoJob {
     watchdog: record.watchdog as number | undefined,
     maxReconnects: record.maxReconnects as number | undefined,
     maxLag: record.maxLag as number | undefined,
+    keepState: record.keepState as boolean | undefined,
   });
   return { url: record.url, options, live };
 }
@@ -157,5 +161,6 @@ export function videoJobData(
     ...(live?.watchdogMs === undefined ? {} : { watchdog: live.watchdogMs }),
     ...(live?.maxReconnects === undefined ? {} : { maxReconnects: live.maxReconnects }),
     ...(live?.maxLagMs === undefined ? {} : { maxLag: live.maxLagMs }),
+    ...(live?.keepStateOverGaps === true ? { keepState: true } : {}),
   };
 }

@@ -14,7 +14,7 @@ describe('parseVideoJob', () => {
       durationSec: 3,
       overload: 'block' as const,
     };
-    const live = { watchdogMs: 2000, maxReconnects: 5, maxLagMs: 250 };
+    const live = { watchdogMs: 2000, maxReconnects: 5, maxLagMs: 250, keepStateOverGaps: true };
     const data = videoJobData('/media/a.mp4', options, live);
     expect(data).toEqual({
       url: '/media/a.mp4',
@@ -29,6 +29,7 @@ describe('parseVideoJob', () => {
       watchdog: 2000,
       maxReconnects: 5,
       maxLag: 250,
+      keepState: true,
     });
     expect(parseVideoJob(data)).toEqual({ url: '/media/a.mp4', options, live });
   });
@@ -56,6 +57,7 @@ describe('parseVideoJob', () => {
     [{ url: 'a', live: true, maxReconnects: -1 }, /maxReconnects must be an integer >= 0, got -1/],
     [{ url: 'a', live: true, watchdog: 5 }, /watchdog must be an integer >= 100, got 5/],
     [{ url: 'a', maxReconnects: 3 }, /apply to live jobs only/],
+    [{ url: 'a', live: true, keepState: 'yes' }, /keepState must be a boolean, got "yes"/],
   ])('refuses %j naming the field and the value', (data, message) => {
     expect(() => parseVideoJob(data)).toThrow(message);
   });

@@ -28,7 +28,7 @@ async function collect(run: AsyncGenerator<Label, unknown>): Promise<Label[]> {
   return labels;
 }
 
-describe('labelFrames over a source that dropped frames (overload policy drop)', () => {
+describe('labelFrames over a source with breaks: dropped frames and outages', () => {
   let model: LoadedModel;
   const all = Array.from({ length: FRAMES }, (_, i) => frame(i));
   // Frames 7, 8 and 9 were dropped: the first frame after them says so.
@@ -72,5 +72,50 @@ describe('labelFrames over a source that dropped frames (overload policy drop)',
     expect(labels.map((l) => l.frame)).toEqual([3, 4, 5, 6, ...all.slice(10).map((f) => f.index)]);
     expect(new Set(labels.map((l) => l.start))).toEqual(new Set([0]));
     expect(counters).toMatchObject({ frames: FRAMES - 3, dropped: 3, windows: labels.length });
+  });
+
+  describe('after an outage (a live source reconnected)', () => {
+    // Frame 12 came after a 3 s outage; no frame is missing.
+    const withGap = [all.slice(0, 12), [{ ...all[12]!, gapBefore: 3 }, ...all.slice(13)]];
+
+    it('stateful mode starts afresh: `start` moves to the first frame after it, warm-up again', async () => {
+      const counters = emptyCounters();
+      const gaps: unknown[] = [];
+      const labels = await collect(
+        labelFrames(
+          scripted(withGap),
+          model,
+          { ...options, mode: 'stateful', onGap: (gap) => gaps.push(gap) },
+          counters,
+        ),
+      );
+      expect(gaps).toEqual([{ frame: 11, t: all[11]!.t, gap: 3 }]);
+      expect(counters).toMatchObject({ gaps: 1, dropped: 0 });
+      // Frames 3-11 from the first state, then 15-23 (12-14 warm the new state up).
+      expect(labels.map((l) => [l.start, l.frame])).toEqual([
+        ...all.slice(3, 12).map((f) => [0, f.index]),
+        ...all.slice(15).map((f) => [12, f.index]),
+      ]);
+    });
+
+    it('keepStateOverGaps carries the state over: labels as if there had been no outage', async () => {
+      const clean = await collect(
+        labelFrames(scripted([all.slice(0, 12), all.slice(12)]), model, {
+          ...options,
+          mode: 'stateful',
+        }),
+      );
+      const kept = await collect(
+        labelFrames(scripted(withGap), model, {
+          ...options,
+          mode: 'stateful',
+          keepStateOverGaps: true,
+        }),
+      );
+      expect(kept.map((l) => [l.start, l.frame])).toEqual(clean.map((l) => [l.start, l.frame]));
+      kept.forEach((label, i) =>
+        label.scores.forEach((score, c) => expect(score).toBeCloseTo(clean[i]!.scores[c]!, 6)),
+      );
+    });
   });
 });
