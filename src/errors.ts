@@ -21,6 +21,7 @@ export type FramewiseErrorCode =
   | 'FW_ERR_UNSUPPORTED_MODEL'
   | 'FW_ERR_BACKEND_UNAVAILABLE'
   | 'FW_ERR_ABORTED'
+  | 'FW_ERR_ENCODER_FAILED'
   | 'FW_ERR_REDIS_UNAVAILABLE';
 
 /** Options common to every framewise error. */
@@ -124,6 +125,16 @@ export class BackendError extends FramewiseError {
 export class RedisUnavailableError extends FramewiseError {
   constructor(message: string, options?: FramewiseErrorOptions) {
     super('FW_ERR_REDIS_UNAVAILABLE', message, false, options);
+  }
+}
+
+/**
+ * An encoder thread failed or died (out of memory, a crash in the backend): the batch is lost,
+ * the job may succeed when retried. CLI exit status 1.
+ */
+export class EncoderError extends FramewiseError {
+  constructor(message: string, options?: FramewiseErrorOptions) {
+    super('FW_ERR_ENCODER_FAILED', message, false, options);
   }
 }
 

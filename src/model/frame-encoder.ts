@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import type { BatchEncoder } from './batch-encoder.js';
 import type { Preprocessing } from './framewise-config.js';
 import { pixelsToFloats } from './pixels-to-floats.js';
 
@@ -16,8 +17,10 @@ export interface FrameShape {
  * The model's per-frame CNN: turns a batch of 8-bit frames into one embedding per frame by
  * applying the layers its `TimeDistributed` wrappers hold, exactly as the whole model would.
  */
-export class FrameEncoder {
+export class FrameEncoder implements BatchEncoder {
   readonly embeddingSize: number;
+  /** One batch at a time, on the calling thread. */
+  readonly parallelism = 1;
   private readonly frameLength: number;
   /** Reused between calls: the float input of the last batch; grows to the largest batch. */
   private input = new Float32Array(0);

@@ -1,0 +1,221 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { EncoderError, ModelError } from '../errors.js';
+import type { BackendName } from './backend.js';
+import type { BatchEncoder } from './batch-encoder.js';
+import { packageRoot } from './bundled-model.js';
+import type {
+  EncodeReply,
+  EncodeRequest,
+  EncoderThreadData,
+  EncoderThreadStart,
+} from './encoder-messages.js';
+
+/** Options of {@link EncoderPool.start}. */
+export interface EncoderPoolOptions {
+  /** The model: a directory or an http(s) URL to model.json, as `loadModel` takes it. */
+  readonly location: string;
+  /**
+   * Encoder threads, each with its own copy of the model.
+   * @defaultValue 2
+   */
+  readonly threads?: number;
+  /**
+   * TensorFlow.js backend of the threads.
+   * @defaultValue 'auto'
+   */
+  readonly backend?: BackendName;
+  /**
+   * Fold BatchNorm and the input scale at load, as `loadModel` does.
+   * @defaultValue true
+   */
+  readonly fold?: boolean;
+  /**
+   * Most frames one thread encodes at once. Requests waiting together (from the jobs running
+   * at the same time in a worker) are merged up to this size: one larger batch costs less
+   * than several small ones.
+   * @defaultValue 32
+   */
+  readonly maxBatchFrames?: number;
+}
+
+interface Request {
+  readonly frames: readonly Uint8Array[];
+  readonly resolve: (embeddings: Float32Array) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+interface Thread {
+  readonly worker: Worker;
+  /** The requests of the batch it is encoding; undefined when idle. */
+  busy: Request[] | undefined;
+}
+
+/** The compiled thread entry: worker threads run JavaScript, also under the test runner. */
+const THREAD_SCRIPT = join(packageRoot(), 'dist', 'src', 'model', 'encoder-thread.js');
+
+/**
+ * The model's per-frame CNN on worker threads, so that the main thread only moves bytes:
+ * reading ffmpeg's output, the recurrent head and the output go on while frames are encoded.
+ * Each thread loads the model itself; a batch's pixels are packed into one buffer and handed
+ * over (transferred, not copied), its embeddings come back the same way. Requests that wait
+ * together are merged into one batch, so concurrent jobs of a worker share batches.
+ *
+ * ## Example
+ * ```ts
+ * const pool = await EncoderPool.start({ location: 'models/demo', threads: 2 });
+ * try {
+ *   const embeddings = await pool.encode(frames); // frames.length × pool.embeddingSize floats
+ * } finally {
+ *   await pool.close();
+ * }
+ * ```
+ */
+export class EncoderPool implements BatchEncoder {
+  private readonly queue: Request[] = [];
+  private failure: EncoderError | undefined;
+  private closing: Promise<void> | undefined;
+  private nextId = 0;
+
+  private constructor(
+    private readonly threads: Thread[],
+    readonly embeddingSize: number,
+    private readonly maxBatchFrames: number,
+  ) {
+    for (const thread of threads) {
+      thread.worker.on('message', (reply: EncodeReply) => this.onReply(thread, reply));
+      thread.worker.on('error', (error) => this.fail(`an encoder thread failed: ${error.message}`));
+      thread.worker.on('exit', (code) => {
+        if (this.closing === undefined) this.fail(`an encoder thread exited with code ${code}`);
+      });
+    }
+  }
+
+  /**
+   * Starts the threads and loads the model in each; resolves once all are ready.
+   * @throws {@link ModelError} or {@link BackendError} text from a thread, as a ModelError,
+   *   when the model cannot be loaded there; {@link EncoderError} when the compiled thread
+   *   entry is missing (build first).
+   */
+  static async start(options: EncoderPoolOptions): Promise<EncoderPool> {
+    const { threads = 2, backend = 'auto', fold = true, maxBatchFrames = 32 } = options;
+    if (!Number.isInteger(threads) || threads < 1) {
+      throw new ModelError(
+        'FW_ERR_MODEL_INVALID',
+        `threads must be an integer >= 1, got ${threads}`,
+      );
+    }
+    if (!existsSync(THREAD_SCRIPT)) {
+      throw new EncoderError(`${THREAD_SCRIPT} is missing: run npm run build first`);
+    }
+    const data: EncoderThreadData = { location: options.location, backend, fold };
+    const started = Array.from({ length: threads }, () => {
+      const worker = new Worker(THREAD_SCRIPT, { workerData: data });
+      const ready = new Promise<number>((resolve, reject) => {
+        worker.once('message', (message: EncoderThreadStart) =>
+          message.ready
+            ? resolve(message.embeddingSize)
+            : reject(new ModelError('FW_ERR_MODEL_INVALID', message.error)),
+        );
+        worker.once('error', reject);
+      });
+      return { worker, ready };
+    });
+    try {
+      const sizes = await Promise.all(started.map((s) => s.ready));
+      return new EncoderPool(
+        started.map(({ worker }) => ({ worker, busy: undefined })),
+        sizes[0]!,
+        maxBatchFrames,
+      );
+    } catch (error) {
+      await Promise.all(started.map((s) => s.worker.terminate()));
+      throw error;
+    }
+  }
+
+  /** The threads: batches that can be encoding at once. */
+  get parallelism(): number {
+    return this.threads.length;
+  }
+
+  /** Encodes `frames` on the next free thread, possibly in one batch with other requests. */
+  encode(frames: readonly Uint8Array[]): Promise<Float32Array> {
+    if (frames.length === 0) return Promise.resolve(new Float32Array(0));
+    if (this.failure !== undefined) return Promise.reject(this.failure);
+    if (this.closing !== undefined)
+      return Promise.reject(new EncoderError('the encoder pool is closed'));
+    return new Promise((resolve, reject) => {
+      this.queue.push({ frames, resolve, reject });
+      this.dispatch();
+    });
+  }
+
+  /** Stops the threads; waiting and running requests reject. A second call returns the same promise. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      this.rejectAll(new EncoderError('the encoder pool was closed'));
+      await Promise.all(this.threads.map((thread) => thread.worker.terminate()));
+    })();
+    return this.closing;
+  }
+
+  private dispatch(): void {
+    for (const thread of this.threads) {
+      if (this.queue.length === 0) return;
+      if (thread.busy !== undefined) continue;
+      const taken = [this.queue.shift()!];
+      let frames = taken[0]!.frames.length;
+      while (
+        this.queue.length > 0 &&
+        frames + this.queue[0]!.frames.length <= this.maxBatchFrames
+      ) {
+        frames += this.queue[0]!.frames.length;
+        taken.push(this.queue.shift()!);
+      }
+      thread.busy = taken;
+      const frameLength = taken[0]!.frames[0]!.length;
+      const packed = new Uint8Array(frames * frameLength);
+      let offset = 0;
+      for (const request of taken) {
+        for (const frame of request.frames) {
+          packed.set(frame, offset);
+          offset += frameLength;
+        }
+      }
+      const message: EncodeRequest = { id: this.nextId++, pixels: packed.buffer, frames };
+      thread.worker.postMessage(message, [packed.buffer]);
+    }
+  }
+
+  private onReply(thread: Thread, reply: EncodeReply): void {
+    const taken = thread.busy ?? [];
+    thread.busy = undefined;
+    if ('error' in reply) {
+      const error = new EncoderError(`encoding a batch failed: ${reply.error}`);
+      for (const request of taken) request.reject(error);
+    } else {
+      let offset = 0;
+      for (const request of taken) {
+        const length = request.frames.length * this.embeddingSize;
+        request.resolve(reply.embeddings.subarray(offset, offset + length));
+        offset += length;
+      }
+    }
+    this.dispatch();
+  }
+
+  private fail(message: string): void {
+    this.failure ??= new EncoderError(message);
+    this.rejectAll(this.failure);
+  }
+
+  private rejectAll(error: EncoderError): void {
+    for (const thread of this.threads) {
+      for (const request of thread.busy ?? []) request.reject(error);
+      thread.busy = undefined;
+    }
+    for (const request of this.queue.splice(0)) request.reject(error);
+  }
+}

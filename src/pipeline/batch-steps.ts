@@ -1,0 +1,97 @@
+import { AbortError } from '../errors.js';
+import type { BatchEncoder } from '../model/batch-encoder.js';
+import type { LoadedModel } from '../model/load-model.js';
+import type { Frame } from '../source/frame.js';
+import type { LabelCounters } from './label-counters.js';
+import type { FrameReader, LabelFramesOptions } from './label-frames-options.js';
+import type { Label } from './label.js';
+
+/** Reads the next batch, unless the run was aborted. */
+export async function nextBatch(
+  reader: FrameReader,
+  options: LabelFramesOptions,
+): Promise<Frame[]> {
+  if (options.signal?.aborted)
+    throw new AbortError('labeling was aborted', { cause: options.signal.reason });
+  return reader.read(options.batch);
+}
+
+/**
+ * True when `batch` does not continue the frames before it: an outage or dropped frames.
+ * Sources only mark the first frame of a read, the head of their queue.
+ */
+export function startsBreak(batch: readonly Frame[], last: Frame | undefined): boolean {
+  const first = batch[0]!;
+  return last !== undefined && (first.gapBefore !== undefined || first.droppedBefore !== undefined);
+}
+
+/**
+ * Counts a batch's drops and reports an outage before it; call it once every label before the
+ * batch is out, so that the outage comes in order.
+ */
+export function noteBreaks(
+  batch: readonly Frame[],
+  last: Frame | undefined,
+  options: LabelFramesOptions,
+  counters: LabelCounters,
+): void {
+  for (const frame of batch) counters.dropped += frame.droppedBefore ?? 0;
+  const first = batch[0]!;
+  if (last !== undefined && first.gapBefore !== undefined) {
+    counters.gaps++;
+    options.onGap?.({ frame: last.index, t: last.t, gap: first.gapBefore });
+  }
+}
+
+/**
+ * Starts encoding `frames`; the promise is marked handled, so that a run that ends early with
+ * batches still in flight leaves no unhandled rejection behind.
+ */
+export function startEncoding(
+  encoder: BatchEncoder,
+  frames: readonly Frame[],
+  options: LabelFramesOptions,
+): Promise<Float32Array> {
+  const began = performance.now();
+  const encoding = Promise.resolve()
+    .then(() => encoder.encode(frames.map((f) => f.pixels)))
+    .then((embeddings) => {
+      options.onEncoderBatch?.((performance.now() - began) / 1000);
+      return embeddings;
+    });
+  encoding.catch(() => undefined);
+  return encoding;
+}
+
+/** Frames `N-1, N-1+S, N-1+2S, …` (counted from the stream's start) end a window. */
+export function emitsAt(position: number, window: number, stride: number): boolean {
+  return position >= window - 1 && (position - (window - 1)) % stride === 0;
+}
+
+/** Row `row` of the head's `scores` as a label of frame `frame`. */
+export function toLabel(
+  model: LoadedModel,
+  scores: Float32Array,
+  row: number,
+  frame: number,
+  start: number,
+  t: number,
+  capturedAt: number | undefined,
+): Label {
+  const classes = model.head.classes;
+  const probabilities = Array.from(scores.subarray(row * classes, (row + 1) * classes));
+  let best = 0;
+  for (let c = 1; c < classes; c++) if (probabilities[c]! > probabilities[best]!) best = c;
+  const name = model.classNames?.[best];
+  return {
+    frame,
+    start,
+    t,
+    label: best,
+    ...(name === undefined ? {} : { name }),
+    score: probabilities[best]!,
+    scores: probabilities,
+    // Capture to label, for sources that stamp capture times (live streams).
+    ...(capturedAt === undefined ? {} : { latencyMs: performance.now() - capturedAt }),
+  };
+}

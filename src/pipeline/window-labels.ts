@@ -1,0 +1,120 @@
+import { Subject } from 'rxjs';
+import type { BatchEncoder } from '../model/batch-encoder.js';
+import { EmbeddingCache } from '../model/embedding-cache.js';
+import type { LoadedModel } from '../model/load-model.js';
+import type { Frame } from '../source/frame.js';
+import { nextBatch, noteBreaks, startEncoding, startsBreak, toLabel } from './batch-steps.js';
+import type { LabelCounters } from './label-counters.js';
+import type { FrameReader, LabelFramesOptions } from './label-frames-options.js';
+import type { Label } from './label.js';
+import { slidingWindow } from './sliding-window.js';
+
+/** A batch read and sent to the encoder, waiting to be labeled in order. */
+interface Pending {
+  readonly batch: readonly Frame[];
+  /** The frames that lie in some window: the ones encoded. */
+  readonly used: readonly Frame[];
+  readonly embeddings: Promise<Float32Array> | undefined;
+}
+
+/**
+ * Window mode: each window of N frames is classified from a fresh recurrent state. Each frame
+ * goes through the CNN once (the cache); windows never span an outage or dropped frames (the
+ * window grid starts again after one). With an encoder of several threads, that many batches
+ * are encoding while the next is read; labels still come in frame order.
+ */
+export async function* windowLabels(
+  reader: FrameReader,
+  model: LoadedModel,
+  options: LabelFramesOptions,
+  counters: LabelCounters,
+): AsyncGenerator<Label> {
+  const { window: n, stride, cache: useCache } = options;
+  const encoder = options.encoder ?? model.encoder;
+  const d = encoder.embeddingSize;
+  const depth = useCache ? batchesInFlight(encoder) : 1;
+  const cache = new EmbeddingCache();
+  const ready: Frame[][] = [];
+  const pending: Pending[] = [];
+  let frames = new Subject<Frame>();
+  let subscription = frames.pipe(slidingWindow<Frame>(n, stride)).subscribe((w) => ready.push(w));
+  // Windows are laid from the first frame of the stream, of a resumed run, or after an outage
+  // or a drop: a window always holds consecutive frames.
+  let gridStart = options.resume?.frame ?? 0;
+  let last: Frame | undefined;
+
+  async function* settle(): AsyncGenerator<Label> {
+    const { batch, used, embeddings } = pending.shift()!;
+    if (embeddings !== undefined) {
+      const floats = await embeddings;
+      used.forEach((frame, i) => cache.put(frame.index, floats.subarray(i * d, (i + 1) * d)));
+    }
+    for (const frame of batch) frames.next(frame);
+    if (ready.length === 0) return;
+    const windows = ready.splice(0);
+    const input = new Float32Array(windows.length * n * d);
+    if (useCache) {
+      windows.forEach((w, k) => cache.copyRun(w[0]!.index, n, input, k * n * d));
+      cache.evictBefore(windows[windows.length - 1]![0]!.index + stride);
+    } else {
+      input.set(await startEncoding(encoder, windows.flat(), options));
+      counters.encoded += windows.length * n;
+    }
+    const scores = model.head.classifyWindows(input, windows.length, n);
+    counters.windows += windows.length;
+    for (const [k, w] of windows.entries()) {
+      const end = w[n - 1]!;
+      yield toLabel(model, scores, k, end.index, w[0]!.index, end.t, end.capturedAt);
+    }
+    const start = windows[windows.length - 1]![0]!;
+    counters.resumePoint = { frame: start.index, t: start.t };
+  }
+
+  try {
+    for (;;) {
+      const batch = await nextBatch(reader, options);
+      if (batch.length === 0) break;
+      counters.frames += batch.length;
+      const broken = startsBreak(batch, last);
+      // Everything before a break is labeled before it is reported, and the grid moves on.
+      if (broken) while (pending.length > 0) yield* settle();
+      noteBreaks(batch, last, options, counters);
+      if (broken) {
+        subscription.unsubscribe();
+        frames = new Subject<Frame>();
+        subscription = frames.pipe(slidingWindow<Frame>(n, stride)).subscribe((w) => ready.push(w));
+        cache.clear();
+        gridStart = batch[0]!.index;
+      }
+      last = batch[batch.length - 1];
+      const used = useCache
+        ? batch.filter((f) => inSomeWindow(f.index - gridStart, n, stride))
+        : [];
+      pending.push({
+        batch,
+        used,
+        embeddings: used.length > 0 ? startEncoding(encoder, used, options) : undefined,
+      });
+      while (pending.length >= depth) yield* settle();
+    }
+    while (pending.length > 0) yield* settle();
+  } finally {
+    subscription.unsubscribe();
+    counters.encoded += cache.encoded;
+    counters.cacheHits += cache.cacheHits;
+    cache.clear();
+  }
+}
+
+/**
+ * Batches to keep between reading and labeling: one per encoder thread plus the one being
+ * read, so that every thread stays busy; one (no overlap) for an encoder on this thread.
+ */
+export function batchesInFlight(encoder: BatchEncoder): number {
+  return encoder.parallelism > 1 ? encoder.parallelism + 1 : 1;
+}
+
+/** With `stride > window` some frames lie in no window: they need no CNN pass. */
+function inSomeWindow(index: number, window: number, stride: number): boolean {
+  return stride <= window || index % stride < window;
+}
