@@ -5,6 +5,7 @@ import { useBackend } from '../model/backend.js';
 import type { Gap } from '../pipeline/label-frames.js';
 import type { LiveOptions } from '../source/live-frame-source.js';
 import { bundledModelDir } from '../model/bundled-model.js';
+import type { EncoderPool } from '../model/encoder-pool.js';
 import { loadModel } from '../model/load-model.js';
 import { emptyCounters } from '../pipeline/label-frames.js';
 import { labelVideo } from '../pipeline/label-video.js';
@@ -16,6 +17,7 @@ import { formatOptions, parseCommandLine, type OptionSpec } from './parse-comman
 import { ProgressBar } from './progress-bar.js';
 import type { CommandIo } from './command-io.js';
 import { LIVE_OPTIONS, parseLiveOptions } from './live-options.js';
+import { startEncoderThreads, THREADS_OPTION } from './threads-option.js';
 
 /** Options of `framewise label`, as the contract lists them. */
 export const LABEL_COMMAND_OPTIONS: Readonly<Record<string, OptionSpec>> = {
@@ -54,6 +56,7 @@ export const LABEL_COMMAND_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   duration: { type: 'string', valueName: '<sec>', help: 'length of the part to label [all]' },
   'no-cache': { type: 'boolean', help: "ablation: encode every window's frames anew" },
   ...LIVE_OPTIONS,
+  ...THREADS_OPTION,
   stats: { type: 'boolean', help: 'print one JSON object of run statistics to stderr at the end' },
   format: {
     type: 'string',
@@ -90,13 +93,21 @@ export async function labelCommand(args: readonly string[], io: CommandIo): Prom
   const settings = parseLiveOptions(values);
   const format = parseFormat(values.format, io.stdout.isTTY === true);
   const backend = await useBackend(parseBackend(values.backend as string | undefined));
-  const model = await loadModel((values.model as string | undefined) ?? bundledModelDir());
+  const location = (values.model as string | undefined) ?? bundledModelDir();
+  const model = await loadModel(location);
   const timeSteps = model.split.timeSteps;
   if (options.window !== undefined && timeSteps !== null && options.window !== timeSteps) {
     io.stderr.write(
       `framewise label: warning: --window ${options.window} differs from the ${timeSteps} frames ` +
         `the model takes; its recurrent layers run over ${options.window} steps per window\n`,
     );
+  }
+  let encoder: EncoderPool | undefined;
+  try {
+    encoder = await startEncoderThreads(values, backend, location);
+  } catch (error) {
+    model.dispose();
+    throw error;
   }
   const sink: LabelSink =
     format === 'pretty' ? new PrettySink(io.stdout) : new JsonlSink(io.stdout);
@@ -110,6 +121,7 @@ export async function labelCommand(args: readonly string[], io: CommandIo): Prom
       signal: io.signal,
       counters,
       onSource: (s) => (source = s),
+      ...(encoder === undefined ? {} : { encoder }),
       ...(live === undefined
         ? {}
         : {
@@ -129,15 +141,19 @@ export async function labelCommand(args: readonly string[], io: CommandIo): Prom
   } finally {
     progress?.clear();
     await sink.close();
+    await encoder?.close();
     model.dispose();
   }
   if (values.stats === true) {
     const seconds = (performance.now() - started) / 1000;
+    // The resume point is for checkpoints, not for people.
+    const { resumePoint: _resumePoint, ...totals } = counters;
     const stats = {
-      ...counters,
+      ...totals,
       seconds: round(seconds),
       fps: round(counters.frames / seconds),
       backend,
+      threads: encoder?.parallelism ?? 0,
     };
     io.stderr.write(`${JSON.stringify(stats)}\n`);
   }

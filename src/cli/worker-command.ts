@@ -4,6 +4,8 @@ import { parseBackend } from '../config/label-options.js';
 import { AbortError, UsageError } from '../errors.js';
 import { useBackend } from '../model/backend.js';
 import { bundledModelDir } from '../model/bundled-model.js';
+import type { EncoderPool } from '../model/encoder-pool.js';
+import { startEncoderThreads, THREADS_OPTION } from './threads-option.js';
 import { loadModel } from '../model/load-model.js';
 import { MetricsServer } from '../metrics/metrics-server.js';
 import { Readiness } from '../metrics/readiness.js';
@@ -69,6 +71,7 @@ export const WORKER_COMMAND_OPTIONS: Readonly<Record<string, OptionSpec>> = {
     valueName: '<auto|tensorflow|wasm|cpu>',
     help: 'TensorFlow.js backend [auto]',
   },
+  ...THREADS_OPTION,
   'metrics-port': {
     type: 'string',
     valueName: '<port>',
@@ -118,16 +121,27 @@ export async function workerCommand(args: readonly string[], io: CommandIo): Pro
   const ops = metricsPort === 0 ? undefined : await startMetrics(metricsPort, logger);
   try {
     const backend = await useBackend(parseBackend(values.backend as string | undefined));
-    const model = await loadModel((values.model as string | undefined) ?? bundledModelDir());
-    logger.info({ model: model.source, backend }, 'model loaded');
-    ops?.readiness.modelLoaded();
+    const location = (values.model as string | undefined) ?? bundledModelDir();
+    const model = await loadModel(location);
+    let encoder: EncoderPool | undefined;
     try {
+      encoder = await startEncoderThreads(values, backend, location);
+      logger.info(
+        { model: model.source, backend, threads: encoder?.parallelism ?? 0 },
+        'model loaded',
+      );
+      ops?.readiness.modelLoaded();
       const probed = ops === undefined ? {} : { metrics: ops.metrics, readiness: ops.readiness };
-      await serve({ ...settings, model, backend, logger, ...probed }, io.signal);
+      const threads = encoder === undefined ? {} : { encoder };
+      await serve({ ...settings, model, backend, logger, ...probed, ...threads }, io.signal);
+      // How much the jobs' batches were merged on the shared threads.
+      const merged =
+        encoder === undefined ? {} : { requests: encoder.requests, batches: encoder.batches };
+      logger.info({ encoder: merged }, 'worker stopped');
     } finally {
+      await encoder?.close();
       model.dispose();
     }
-    logger.info('worker stopped');
     return 0;
   } finally {
     await ops?.server.close();

@@ -77,6 +77,8 @@ export class EncoderPool implements BatchEncoder {
   private failure: EncoderError | undefined;
   private closing: Promise<void> | undefined;
   private nextId = 0;
+  private sent = 0;
+  private asked = 0;
 
   private constructor(
     private readonly threads: Thread[],
@@ -135,6 +137,16 @@ export class EncoderPool implements BatchEncoder {
     }
   }
 
+  /** Requests (`encode` calls with frames) so far. */
+  get requests(): number {
+    return this.asked;
+  }
+
+  /** Batches handed to the threads so far (requests merged into one count once). */
+  get batches(): number {
+    return this.sent;
+  }
+
   /** The threads: batches that can be encoding at once. */
   get parallelism(): number {
     return this.threads.length;
@@ -146,6 +158,7 @@ export class EncoderPool implements BatchEncoder {
     if (this.failure !== undefined) return Promise.reject(this.failure);
     if (this.closing !== undefined)
       return Promise.reject(new EncoderError('the encoder pool is closed'));
+    this.asked++;
     return new Promise((resolve, reject) => {
       this.queue.push({ frames, resolve, reject });
       this.dispatch();
@@ -186,6 +199,7 @@ export class EncoderPool implements BatchEncoder {
       }
       const message: EncodeRequest = { id: this.nextId++, pixels: packed.buffer, frames };
       thread.worker.postMessage(message, [packed.buffer]);
+      this.sent++;
     }
   }
 

@@ -1,4 +1,5 @@
 import type { LabelOptions } from '../config/label-options.js';
+import type { BatchEncoder } from '../model/batch-encoder.js';
 import type { LoadedModel } from '../model/load-model.js';
 import { FrameSource } from '../source/frame-source.js';
 import type { FrameSourceOptions } from '../source/frame-source-options.js';
@@ -58,6 +59,11 @@ export interface LabelVideoControls {
   readonly onGap?: (gap: Gap) => void;
   /** Called after each encoder batch with its duration in seconds. */
   readonly onEncoderBatch?: (seconds: number) => void;
+  /**
+   * Encodes frames instead of the model's own encoder, e.g. a pool of encoder threads.
+   * @defaultValue the model's encoder, on this thread
+   */
+  readonly encoder?: BatchEncoder;
 }
 
 /**
@@ -176,6 +182,7 @@ function frameOptions(
     ...(controls.onGap === undefined ? {} : { onGap: controls.onGap }),
     ...(controls.keepStateOverGaps === true ? { keepStateOverGaps: true } : {}),
     ...(controls.onEncoderBatch === undefined ? {} : { onEncoderBatch: controls.onEncoderBatch }),
+    ...(controls.encoder === undefined ? {} : { encoder: controls.encoder }),
   };
 }
 

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { LabelOptions } from '../config/label-options.js';
 import type { LiveSettings } from '../config/live-settings.js';
 import type { JobMetrics } from '../metrics/job-metrics.js';
+import type { BatchEncoder } from '../model/batch-encoder.js';
 import type { LoadedModel } from '../model/load-model.js';
 import type { JobSummary } from '../pipeline/job-summary.js';
 import { emptyCounters, type Gap, type LabelCounters } from '../pipeline/label-frames.js';
@@ -21,6 +22,11 @@ export interface VideoJobRun {
   readonly prefix: string;
   readonly redis: Redis;
   readonly model: LoadedModel;
+  /**
+   * Encodes frames instead of the model's own encoder (the worker's encoder threads).
+   * @defaultValue the model's encoder, on this thread
+   */
+  readonly encoder?: BatchEncoder;
   /** The checked ffmpeg input and its input options. */
   readonly input: string;
   readonly inputArgs: readonly string[];
@@ -96,6 +102,7 @@ export async function runVideoJob(run: VideoJobRun): Promise<JobSummary> {
       counters,
       inputArgs: run.inputArgs,
       onEncoderBatch: (seconds: number) => run.metrics?.encoderBatch(seconds),
+      ...(run.encoder === undefined ? {} : { encoder: run.encoder }),
       ...(run.signal === undefined ? {} : { signal: run.signal }),
       ...(saved === undefined ? {} : { resume: resumeFrom(saved, live, lastFrame) }),
       ...(run.live !== undefined

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { ActiveBackend } from '../model/backend.js';
 import type { WorkerMetrics } from '../metrics/worker-metrics.js';
+import type { BatchEncoder } from '../model/batch-encoder.js';
 import type { LoadedModel } from '../model/load-model.js';
 import type { UrlPolicy } from '../source/url-policy.js';
 
@@ -31,6 +32,12 @@ export interface VideoWorkerOptions {
   readonly policy: UrlPolicy;
   /** The model every job of this process runs. */
   readonly model: LoadedModel;
+  /**
+   * Encodes the frames of every job of this process (threads), merging concurrent jobs'
+   * batches.
+   * @defaultValue none: each job encodes on the main thread with the model's encoder
+   */
+  readonly encoder?: BatchEncoder;
   /** The TensorFlow.js backend in use, for logs. */
   readonly backend: ActiveBackend;
   /** Where log lines go. */

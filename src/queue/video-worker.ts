@@ -195,6 +195,7 @@ export class VideoWorker {
         prefix: this.options.prefix,
         redis: this.redis,
         model: this.options.model,
+        ...(this.options.encoder === undefined ? {} : { encoder: this.options.encoder }),
         input: checked.ffmpegInput,
         inputArgs: checked.inputArgs,
         options: { ...options, batch: this.options.batch },

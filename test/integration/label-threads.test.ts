@@ -1,0 +1,111 @@
+import { dirname } from 'node:path';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { LabelRecord } from '../../src/sink/jsonl-sink.js';
+import { parseJsonLines, runCli } from '../helpers/cli.js';
+import { saveSeedModel } from '../helpers/models.js';
+import {
+  deletePrefix,
+  freshPrefix,
+  readStream,
+  REDIS_URL,
+  startWorker,
+  waitFor,
+} from '../helpers/queue.js';
+import { makeVideo } from '../helpers/videos.js';
+
+/** Labels agree: the same frames, windows and times; scores within 1e-4. */
+function expectSameLabels(actual: readonly LabelRecord[], expected: readonly LabelRecord[]): void {
+  expect(actual.map((l) => [l.frame, l.start, l.t])).toEqual(
+    expected.map((l) => [l.frame, l.start, l.t]),
+  );
+  let worst = 0;
+  actual.forEach((label, i) =>
+    label.scores.forEach((score, c) => {
+      worst = Math.max(worst, Math.abs(score - expected[i]!.scores[c]!));
+    }),
+  );
+  expect(worst).toBeLessThan(1e-4);
+}
+
+describe('the encoder on worker threads gives the labels of the plain path', () => {
+  let videos: string[];
+  let model: string;
+
+  beforeAll(async () => {
+    videos = await Promise.all(
+      (['testsrc2', 'mandelbrot'] as const).map((source) =>
+        makeVideo({ source, width: 64, height: 48, fps: 25, seconds: 6, codec: 'h264-mp4' }),
+      ),
+    );
+    ({ dir: model } = await saveSeedModel({ height: 32, width: 32 }));
+  });
+
+  const label = async (video: string, args: readonly string[]) => {
+    const result = await runCli(['label', video, '--model', model, ...args]);
+    expect(result.code, result.stderr).toBe(0);
+    return parseJsonLines<LabelRecord>(result.stdout);
+  };
+
+  it.each([
+    ['window mode', ['--stride', '1']],
+    ['stateful mode', ['--mode', 'stateful', '--stride', '2']],
+  ])('%s: label --threads 2 equals --threads 0 within 1e-4', async (_name, args) => {
+    const plain = await label(videos[0]!, ['--threads', '0', '--backend', 'cpu', ...args]);
+    const threaded = await label(videos[0]!, ['--threads', '2', ...args]);
+    expect(plain.length).toBeGreaterThan(70);
+    expectSameLabels(threaded, plain);
+  });
+
+  it('jobs at once in one worker share its encoder thread in merged batches; each stream is as label gives it', async () => {
+    const redis = new Redis(REDIS_URL);
+    const prefix = freshPrefix();
+    const env = { REDIS_URL, FRAMEWISE_PREFIX: prefix };
+    // Three jobs on one thread, in small batches: requests queue up behind the busy thread.
+    const worker = await startWorker(
+      [
+        ...['--media-root', dirname(videos[0]!), '--model', model],
+        ...['--concurrency', '3', '--threads', '1', '--batch', '4'],
+      ],
+      env,
+    );
+    const queue = new Queue('videos', { connection: { url: REDIS_URL }, prefix });
+    try {
+      const inputs = [videos[0]!, videos[1]!, videos[0]!];
+      const jobs = await queue.addBulk(
+        inputs.map((url) => ({ name: 'label', data: { url, mode: 'stateful' } })),
+      );
+      await waitFor(
+        async () =>
+          (await Promise.all(jobs.map((j) => queue.getJobState(j.id!)))).every(
+            (state) => state === 'completed',
+          ),
+        60_000,
+      );
+      for (const [i, job] of jobs.entries()) {
+        const plain = await label(inputs[i]!, ['--mode', 'stateful', '--threads', '0']);
+        const entries = await readStream(redis, `${prefix}:labels:${job.id}`);
+        const streamed = entries.map(([, f]) => ({
+          frame: Number(f.frame),
+          start: Number(f.start),
+          t: Number(f.t),
+          scores: JSON.parse(f.scores!) as number[],
+        })) as LabelRecord[];
+        expectSameLabels(streamed, plain);
+      }
+      await worker.stop();
+      // Every job's frames went through the one shared thread (merging is the pool's own test).
+      const stopped = worker.logs.find((l) => l.msg === 'worker stopped') as
+        { encoder: { requests: number; batches: number } } | undefined;
+      console.log(JSON.stringify(stopped));
+      expect(stopped?.encoder.requests).toBeGreaterThanOrEqual(3);
+      expect(stopped!.encoder.batches).toBeLessThanOrEqual(stopped!.encoder.requests);
+    } finally {
+      await queue.close();
+      await worker.stop();
+      await deletePrefix(redis, prefix);
+      redis.disconnect();
+    }
+  });
+});
