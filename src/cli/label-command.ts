@@ -140,9 +140,13 @@ export async function labelCommand(args: readonly string[], io: CommandIo): Prom
     }
   } finally {
     progress?.clear();
-    await sink.close();
-    await encoder?.close();
-    model.dispose();
+    try {
+      await sink.close();
+    } finally {
+      // Also when the output is gone (EPIPE): threads would keep the process alive.
+      await encoder?.close();
+      model.dispose();
+    }
   }
   if (values.stats === true) {
     const seconds = (performance.now() - started) / 1000;

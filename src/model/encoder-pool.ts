@@ -86,6 +86,8 @@ export class EncoderPool implements BatchEncoder {
     private readonly maxBatchFrames: number,
   ) {
     for (const thread of threads) {
+      // An idle thread never keeps the process alive; a busy one does, until its reply.
+      thread.worker.unref();
       thread.worker.on('message', (reply: EncodeReply) => this.onReply(thread, reply));
       thread.worker.on('error', (error) => this.fail(`an encoder thread failed: ${error.message}`));
       thread.worker.on('exit', (code) => {
@@ -188,6 +190,7 @@ export class EncoderPool implements BatchEncoder {
         taken.push(this.queue.shift()!);
       }
       thread.busy = taken;
+      thread.worker.ref();
       const frameLength = taken[0]!.frames[0]!.length;
       const packed = new Uint8Array(frames * frameLength);
       let offset = 0;
@@ -206,6 +209,7 @@ export class EncoderPool implements BatchEncoder {
   private onReply(thread: Thread, reply: EncodeReply): void {
     const taken = thread.busy ?? [];
     thread.busy = undefined;
+    thread.worker.unref();
     if ('error' in reply) {
       const error = new EncoderError(`encoding a batch failed: ${reply.error}`);
       for (const request of taken) request.reject(error);

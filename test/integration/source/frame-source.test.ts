@@ -271,8 +271,10 @@ describe('FrameSource lifecycle', () => {
     expect(frames.length + dropped).toBe(200);
     expect(frames.at(-1)!.index).toBe(199);
     expect(source.droppedFrames).toBe(dropped);
-    // The queue never grows past the mark (ffmpeg never waits): memory and latency stay bounded.
-    expect(most).toBeLessThanOrEqual(highWaterFrames);
+    // The queue never grows past the mark, but for frames whose pixels came before their
+    // timestamp (one pipe read): memory and latency stay bounded while ffmpeg never waits.
+    const slack = Math.ceil(65536 / (SIZE * SIZE * 3)) + 1;
+    expect(most).toBeLessThanOrEqual(highWaterFrames + slack);
     expect(frames.every((f) => typeof f.capturedAt === 'number')).toBe(true);
   });
 
