@@ -1,4 +1,5 @@
 import { DEFAULT_LABEL_OPTIONS } from '../src/config/label-options.js';
+import type { BatchEncoder } from '../src/model/batch-encoder.js';
 import type { LoadedModel } from '../src/model/load-model.js';
 import { emptyCounters } from '../src/pipeline/label-frames.js';
 import { labelVideo } from '../src/pipeline/label-video.js';
@@ -18,10 +19,12 @@ const WARM_UP_SEC = 5;
 
 /**
  * Labels a live MPEG-TS stream at `fps` from a local camera stand-in for `seconds` of stream
- * time, in stateful mode (one label per frame), and returns the latency percentiles.
+ * time, in stateful mode (one label per frame), with `encoder` (threads) or the model's own,
+ * and returns the latency percentiles.
  */
 export async function liveLatency(
   model: LoadedModel,
+  encoder: BatchEncoder | undefined,
   fps: number,
   seconds: number,
 ): Promise<LiveLatency> {
@@ -34,7 +37,7 @@ export async function liveLatency(
       server.url,
       model,
       { ...DEFAULT_LABEL_OPTIONS, mode: 'stateful' },
-      { live: {}, counters },
+      { live: {}, counters, ...(encoder === undefined ? {} : { encoder }) },
     );
     for await (const label of labels) {
       if (label.t >= WARM_UP_SEC) latencies.push(label.latencyMs!);
