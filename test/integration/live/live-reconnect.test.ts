@@ -1,21 +1,12 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, parseJsonLines, runCli } from '../../helpers/cli.js';
+import { runCli } from '../../helpers/cli.js';
 import { freePort } from '../../helpers/free-port.js';
+import { startLiveLabel } from '../../helpers/live-label.js';
 import { LiveStreamServer } from '../../../src/synth/live-stream-server.js';
 import { saveSeedModel } from '../../helpers/models.js';
 import { waitFor } from '../../helpers/queue.js';
 import { ffmpegProcessesRunning } from '../../helpers/videos.js';
-
-interface Line {
-  frame: number;
-  t: number;
-  label?: number;
-  gap?: number;
-  latencyMs?: number;
-}
 
 describe('a live stream that dies for 5 s and comes back', () => {
   const server = new LiveStreamServer();
@@ -32,46 +23,25 @@ describe('a live stream that dies for 5 s and comes back', () => {
 
   it('is reconnected by itself; labels go on after one gap line', { timeout: 90_000 }, async () => {
     const mark = `${process.pid}-live`;
-    const child = spawn(
-      process.execPath,
-      [
-        CLI,
-        'label',
-        server.url,
-        '--live',
-        '--watchdog',
-        '2000',
-        '--model',
-        model,
-        '--stride',
-        '5',
-        '--format',
-        'jsonl',
-      ],
-      { env: { ...process.env, FRAMEWISE_TEST_OWNER: mark }, stdio: ['ignore', 'pipe', 'pipe'] },
+    const run = startLiveLabel(
+      server.url,
+      ['--watchdog', '2000', '--model', model, '--stride', '5'],
+      mark,
     );
-    let out = '';
-    let err = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
-    const lines = () => parseJsonLines<Line>(out);
-
-    await waitFor(() => lines().length >= 10, 30_000);
+    await run.waitForLines(10, 30_000);
     await server.stop();
     await sleep(5000);
     await server.start();
     await waitFor(
       () =>
-        lines().some((l) => l.gap !== undefined) &&
-        lines().filter((l) => l.label !== undefined).length >= 25,
+        run.lines().some((l) => l.gap !== undefined) &&
+        run.lines().filter((l) => l.label !== undefined).length >= 25,
       40_000,
     );
-    child.kill('SIGINT');
-    const [code] = (await once(child, 'exit')) as [number];
-    expect(code).toBe(130);
-    expect(err).toMatch(/reconnect attempt 1/);
+    expect(await run.interrupt()).toBe(130);
+    expect(run.stderr()).toMatch(/reconnect attempt 1/);
 
-    const all = lines();
+    const all = run.lines();
     const gaps = all.filter((l) => l.gap !== undefined);
     expect(gaps).toHaveLength(1);
     expect(gaps[0]!.gap).toBeGreaterThan(4);
