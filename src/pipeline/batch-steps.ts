@@ -95,3 +95,40 @@ export function toLabel(
     ...(capturedAt === undefined ? {} : { latencyMs: performance.now() - capturedAt }),
   };
 }
+
+/**
+ * Starts reading the next batch and, until it is there, labels the batches whose encoding has
+ * finished (oldest first): with encoder threads a label never waits for the next frame to
+ * arrive, which on a live stream would add a frame interval to its latency.
+ */
+export async function* settleWhileReading<T>(
+  reading: Promise<unknown>,
+  pending: readonly { readonly embeddings: Promise<unknown> | undefined }[],
+  settle: () => AsyncGenerator<T>,
+): AsyncGenerator<T> {
+  for (;;) {
+    const oldest = pending[0];
+    if (oldest === undefined) return;
+    const encoded = oldest.embeddings ?? Promise.resolve();
+    // Both settled already: the read wins (it is first), so batches keep their size.
+    const readFirst = await Promise.race([
+      reading.then(
+        () => true,
+        () => true,
+      ),
+      encoded.then(
+        () => false,
+        () => false,
+      ),
+    ]);
+    if (readFirst) return;
+    yield* settle();
+  }
+}
+
+/** {@link nextBatch}, started now and marked handled (a run may end before it is awaited). */
+export function startReading(reader: FrameReader, options: LabelFramesOptions): Promise<Frame[]> {
+  const reading = nextBatch(reader, options);
+  reading.catch(() => undefined);
+  return reading;
+}

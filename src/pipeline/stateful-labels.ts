@@ -2,9 +2,10 @@ import type { LoadedModel } from '../model/load-model.js';
 import type { Frame } from '../source/frame.js';
 import {
   emitsAt,
-  nextBatch,
   noteBreaks,
+  settleWhileReading,
   startEncoding,
+  startReading,
   startsBreak,
   toLabel,
 } from './batch-steps.js';
@@ -62,7 +63,9 @@ export async function* statefulLabels(
 
   try {
     for (;;) {
-      const read = await nextBatch(reader, options);
+      const reading = startReading(reader, options);
+      yield* settleWhileReading(reading, pending, settle);
+      const read = await reading;
       if (read.length === 0) break;
       counters.frames += read.length;
       // The resume frame was stepped before the interruption: its effect is in the state.

@@ -3,7 +3,14 @@ import type { BatchEncoder } from '../model/batch-encoder.js';
 import { EmbeddingCache } from '../model/embedding-cache.js';
 import type { LoadedModel } from '../model/load-model.js';
 import type { Frame } from '../source/frame.js';
-import { nextBatch, noteBreaks, startEncoding, startsBreak, toLabel } from './batch-steps.js';
+import {
+  noteBreaks,
+  settleWhileReading,
+  startEncoding,
+  startReading,
+  startsBreak,
+  toLabel,
+} from './batch-steps.js';
 import type { LabelCounters } from './label-counters.js';
 import type { FrameReader, LabelFramesOptions } from './label-frames-options.js';
 import type { Label } from './label.js';
@@ -72,7 +79,9 @@ export async function* windowLabels(
 
   try {
     for (;;) {
-      const batch = await nextBatch(reader, options);
+      const reading = startReading(reader, options);
+      yield* settleWhileReading(reading, pending, settle);
+      const batch = await reading;
       if (batch.length === 0) break;
       counters.frames += batch.length;
       const broken = startsBreak(batch, last);

@@ -14,6 +14,8 @@ import {
   waitFor,
 } from '../helpers/queue.js';
 import { makeVideo } from '../helpers/videos.js';
+import { LiveStreamServer } from '../../src/synth/live-stream-server.js';
+import { startLiveLabel } from '../helpers/live-label.js';
 
 /** Labels agree: the same frames, windows and times; scores within 1e-4. */
 function expectSameLabels(actual: readonly LabelRecord[], expected: readonly LabelRecord[]): void {
@@ -106,6 +108,26 @@ describe('the encoder on worker threads gives the labels of the plain path', () 
       await worker.stop();
       await deletePrefix(redis, prefix);
       redis.disconnect();
+    }
+  });
+
+  it('a live label does not wait for the next frame to come (latency under a frame interval)', async () => {
+    // 4 frames/s: a label held back until the next frame arrives would be 250 ms late.
+    const camera = new LiveStreamServer({ fps: 4 });
+    await camera.start();
+    try {
+      const run = startLiveLabel(
+        camera.url,
+        ['--model', model, '--mode', 'stateful', '--threads', '2'],
+        `${process.pid}-threads-live`,
+      );
+      await run.waitForLines(12, 30_000);
+      expect(await run.interrupt()).toBe(130);
+      const latencies = run.lines().map((l) => l.latencyMs!);
+      latencies.sort((a, b) => a - b);
+      expect(latencies[Math.floor(latencies.length / 2)]).toBeLessThan(250);
+    } finally {
+      await camera.stop();
     }
   });
 });
