@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { useBackend } from '../src/model/backend.js';
 import { packageRoot } from '../src/model/bundled-model.js';
+import { DEFAULT_THREADS } from '../src/cli/threads-option.js';
 import { EncoderPool } from '../src/model/encoder-pool.js';
 import { loadModel } from '../src/model/load-model.js';
 import { saveModelToDirectory } from '../src/model/model-files.js';
@@ -185,7 +186,7 @@ process.stdout.write(
     `encoder only, batch ${BATCH}, main thread: ${encoderFps.toFixed(0)} with BatchNorm folded, ${unfoldedFps.toFixed(0)} without ` +
     `(${(encoderFps / unfoldedFps).toFixed(2)}×); folded on worker threads: 1 thread ${oneThreadFps.toFixed(0)}, ` +
     `2 threads ${twoThreadsFps.toFixed(0)} (${(twoThreadsFps / oneThreadFps).toFixed(2)}×)\n\n` +
-    '| clip | decode only | encoder only (2 threads) | label | label ÷ slower part | label ÷ decode | label --threads 0 | threads speed-up | label --no-cache | cache speed-up |\n' +
+    `| clip | decode only | encoder only (2 threads) | label (${DEFAULT_THREADS} encoder thread) | label ÷ slower part | label ÷ decode | label --threads 0 | threads speed-up | label --no-cache | cache speed-up |\n` +
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n' +
     `${rows.join('\n')}\n`,
 );
@@ -221,11 +222,15 @@ process.stdout.write(
 // In-process runs: live latency, then an hour of 240p at full speed for memory.
 await useBackend('wasm');
 const model = await loadModel(modelDir);
-const pool = await EncoderPool.start({ location: modelDir, threads: 2, backend: 'wasm' });
+const pool = await EncoderPool.start({
+  location: modelDir,
+  threads: DEFAULT_THREADS,
+  backend: 'wasm',
+});
 const liveRows = [];
 for (const [name, encoder] of [
   ['main thread', undefined],
-  ['2 encoder threads', pool],
+  [`${DEFAULT_THREADS} encoder thread(s), the default`, pool],
 ] as const) {
   const live = await liveLatency(model, encoder, LIVE_FPS, LIVE_SECONDS);
   liveRows.push(
