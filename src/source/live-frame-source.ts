@@ -56,6 +56,8 @@ const LIVE_INPUT_ARGS = [
   '-probesize',
   '1000000',
 ];
+/** ffmpeg input formats whose timestamps are not the source's: their frames are timed by arrival. */
+const ARRIVAL_TIMED_FORMATS = new Set(['mpjpeg']);
 /** Share of a reconnect delay added or taken away at random. */
 const JITTER = 0.2;
 
@@ -75,6 +77,8 @@ export class LiveFrameSource {
   private readonly startedAt = performance.now();
   /** Seconds since start where the current connection's pts 0 lies. */
   private offsetSec: number | undefined;
+  /** Arrival of the current connection's first frame, for streams timed by arrival. */
+  private firstArrivalMs: number | undefined;
   private lastT: number | undefined;
   private pendingGap = false;
   /** Frames dropped (stale, or by the source's queue) since the last frame handed out. */
@@ -147,6 +151,7 @@ export class LiveFrameSource {
 
   private async connect(): Promise<FrameSource> {
     this.offsetSec = undefined;
+    this.firstArrivalMs = undefined;
     this.clock.reset();
     this.load.reset();
     return FrameSource.open({
@@ -189,7 +194,8 @@ export class LiveFrameSource {
   }
 
   /** Numbers and times frames across connections; marks the first after an outage. */
-  private place(frames: Frame[]): Frame[] {
+  private place(read: Frame[]): Frame[] {
+    const frames = this.retimeByArrival(read);
     const now = (performance.now() - this.startedAt) / 1000;
     const first = frames[0]!;
     // A connection's pts start anywhere: anchor its first frame at its arrival time.
@@ -212,6 +218,18 @@ export class LiveFrameSource {
     this.lastT = placed[placed.length - 1]!.t;
     this.nextIndex = placed[placed.length - 1]!.index + 1;
     return placed;
+  }
+
+  /**
+   * Streams without timestamps of their own (MJPEG: ffmpeg numbers its frames at a made-up
+   * 25 fps, whatever the camera sends) are timed by arrival, from the connection's first frame.
+   */
+  private retimeByArrival(frames: Frame[]): Frame[] {
+    if (!ARRIVAL_TIMED_FORMATS.has(this.current?.info?.format ?? '')) return frames;
+    const arrivals = frames.map((frame) => frame.capturedAt ?? performance.now());
+    this.firstArrivalMs ??= arrivals[0]!;
+    const first = this.firstArrivalMs;
+    return frames.map((frame, i) => ({ ...frame, t: (arrivals[i]! - first) / 1000 }));
   }
 
   /**

@@ -4,6 +4,9 @@ import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { findFfmpeg } from '../source/find-ffmpeg.js';
 
+/** The multipart boundary of the MJPEG stream. */
+const BOUNDARY = 'framewiseframe';
+
 /** What the camera stand-in shows. */
 export interface LiveStreamOptions {
   /** lavfi source. @defaultValue 'testsrc2' */
@@ -12,6 +15,12 @@ export interface LiveStreamOptions {
   readonly fps?: number;
   /** Picture size, `WxH`. @defaultValue '96x72' */
   readonly size?: string;
+  /**
+   * `mpegts`: MPEG-2 video in MPEG-TS, as encoders and gateways send; `mjpeg`: JPEG frames as
+   * `multipart/x-mixed-replace`, as many IP cameras serve them.
+   * @defaultValue 'mpegts'
+   */
+  readonly format?: 'mpegts' | 'mjpeg';
 }
 
 /**
@@ -57,6 +66,7 @@ export class LiveStreamServer {
   }
 
   private stream(response: ServerResponse): void {
+    const mjpeg = this.options.format === 'mjpeg';
     const encoder = spawn(
       this.ffmpegPath,
       [
@@ -69,19 +79,18 @@ export class LiveStreamServer {
         'lavfi',
         '-i',
         `${this.options.source ?? 'testsrc2'}=size=${this.options.size ?? '96x72'}:rate=${this.options.fps ?? 25}`,
-        '-c:v',
-        'mpeg2video',
-        '-q:v',
-        '5',
-        '-f',
-        'mpegts',
+        ...(mjpeg
+          ? ['-c:v', 'mjpeg', '-q:v', '5', '-f', 'mpjpeg', '-boundary_tag', BOUNDARY]
+          : ['-c:v', 'mpeg2video', '-q:v', '5', '-f', 'mpegts']),
         'pipe:1',
       ],
       { stdio: ['ignore', 'pipe', 'ignore'] },
     );
     this.encoders.add(encoder);
     encoder.once('exit', () => this.encoders.delete(encoder));
-    response.writeHead(200, { 'content-type': 'video/mp2t' });
+    response.writeHead(200, {
+      'content-type': mjpeg ? `multipart/x-mixed-replace;boundary=${BOUNDARY}` : 'video/mp2t',
+    });
     encoder.stdout!.pipe(response);
     response.once('close', () => encoder.kill('SIGKILL'));
   }
