@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { DEFAULT_LABEL_OPTIONS } from '../src/config/label-options.js';
 import type { LoadedModel } from '../src/model/load-model.js';
@@ -29,7 +29,7 @@ export async function makeHourClip(
   pieceSeconds: number,
   dir: string,
 ): Promise<string> {
-  const out = join(dir, '240p-hour.mp4');
+  const out = join(dir, `${basename(piece, '.mp4')}-hour.mp4`);
   if (existsSync(out)) return out;
   const list = join(dir, 'hour.txt');
   const lines = Array.from({ length: Math.ceil(3600 / pieceSeconds) }, () => `file '${piece}'`);

@@ -36,6 +36,12 @@ export interface RenderShotsOptions {
    * @defaultValue 'h264'
    */
   readonly codec?: 'h264' | 'png';
+  /**
+   * H.264: cap the bitrate (kbit/s), as a camera or a site's encoder does; noisy lavfi sources
+   * otherwise take several times what such video does, and decode that much slower.
+   * @defaultValue uncapped (quality-based, CRF 23)
+   */
+  readonly maxKbps?: number;
 }
 
 /**
@@ -43,7 +49,7 @@ export interface RenderShotsOptions {
  * and benchmark inputs are generated, never downloaded.
  */
 export async function renderShots(options: RenderShotsOptions): Promise<string> {
-  const { out, shots, width, height, fps, codec = 'h264' } = options;
+  const { out, shots, width, height, fps, codec = 'h264', maxKbps } = options;
   const ffmpeg = await findFfmpeg();
   await mkdir(dirname(out), { recursive: true });
   const inputs = shots.flatMap((shot) => {
@@ -68,7 +74,12 @@ export async function renderShots(options: RenderShotsOptions): Promise<string> 
   const encode =
     codec === 'png'
       ? ['-c:v', 'png', '-f', 'matroska']
-      : ['-c:v', 'libx264', '-preset', 'veryfast', '-crf', '23', '-movflags', '+faststart'];
+      : [
+          ...['-c:v', 'libx264', '-preset', 'veryfast', '-crf', '23', '-movflags', '+faststart'],
+          ...(maxKbps === undefined
+            ? []
+            : ['-maxrate', `${maxKbps}k`, '-bufsize', `${2 * maxKbps}k`]),
+        ];
   const args = ['-hide_banner', '-nostdin', '-loglevel', 'error', '-y', ...inputs];
   args.push('-filter_complex', filter, '-map', '[v]', ...encode, out);
   await run(ffmpeg.path, args);
