@@ -43,6 +43,12 @@ export interface TrainSettings {
   readonly spliceWindows?: number;
   /** Exponent of the inverse-frequency class weights (see `FitOptions.balance`). @defaultValue 1 */
   readonly balance?: number;
+  /**
+   * Shift augmentation of the frozen encoder's embeddings, in units of each feature's standard
+   * deviation (see `FitOptions.shiftAugment`); 0 is off.
+   * @defaultValue 0
+   */
+  readonly shiftAugment?: number;
   readonly onProgress: (line: string) => void;
 }
 
@@ -122,6 +128,7 @@ export async function trainOnDataset(
     frozenEncoder: settings.frozenEncoder,
     seed: settings.seed,
     ...(settings.balance === undefined ? {} : { balance: settings.balance }),
+    ...(settings.shiftAugment === undefined ? {} : { shiftAugment: settings.shiftAugment }),
     onEpoch: (epoch, logs) => settings.onProgress(formatEpoch(epoch, settings.epochs, logs)),
   });
   await saveModelToDirectory(model.model, settings.outDir);
