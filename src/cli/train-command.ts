@@ -87,6 +87,26 @@ export const TRAIN_COMMAND_OPTIONS: Readonly<Record<string, OptionSpec>> = {
     valueName: '<n>',
     help: `seed of the split and of a new model's weights [${DEFAULTS.seed}]`,
   },
+  splice: {
+    type: 'string',
+    valueName: '<label>',
+    help: 'add training windows of <label> spliced from two videos (hard-cut augmentation) [none]',
+  },
+  'splice-windows': {
+    type: 'string',
+    valueName: '<n>',
+    help: "how many spliced windows [as many as <label>'s training windows]",
+  },
+  balance: {
+    type: 'string',
+    valueName: '<p>',
+    help: 'class weights (windows / class windows)^p: 1 balances the classes, 0 weighs windows equally [1]',
+  },
+  'shift-augment': {
+    type: 'string',
+    valueName: '<factor>',
+    help: "with --freeze-encoder: add to each training window one random offset per epoch, factor × each embedding feature's std, so the head learns from changes between frames [0: off]",
+  },
   backend: {
     type: 'string',
     valueName: '<auto|tensorflow|wasm|cpu>',
@@ -133,6 +153,12 @@ export async function trainCommand(args: readonly string[], io: CommandIo): Prom
       : newModel(values, annotations.classes.length, seed);
   const window = optionalInteger(values, 'window', 1) ?? model.defaultWindow;
   const fps = optionalNumber(values, 'fps', { min: 0, exclusive: true });
+  const spliceWindows = optionalInteger(values, 'splice-windows', 1);
+  const balance = optionalNumber(values, 'balance', { min: 0, exclusive: false });
+  const shiftAugment = optionalNumber(values, 'shift-augment', { min: 0, exclusive: false });
+  if (shiftAugment !== undefined && shiftAugment > 0 && !frozenEncoder) {
+    throw new UsageError('--shift-augment shifts embeddings: it needs --freeze-encoder');
+  }
   try {
     const report = await trainOnDataset(model, {
       dataDir: values.data,
@@ -150,6 +176,10 @@ export async function trainCommand(args: readonly string[], io: CommandIo): Prom
       validationFraction: validation,
       frozenEncoder,
       seed,
+      ...(typeof values.splice === 'string' ? { splice: values.splice } : {}),
+      ...(spliceWindows === undefined ? {} : { spliceWindows }),
+      ...(balance === undefined ? {} : { balance }),
+      ...(shiftAugment === undefined ? {} : { shiftAugment }),
       onProgress: (line) => io.stderr.write(`${line}\n`),
     });
     io.stdout.write(`${JSON.stringify(report)}\n`);

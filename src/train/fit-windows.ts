@@ -2,7 +2,11 @@ import * as tf from '@tensorflow/tfjs';
 import type { LoadedModel } from '../model/load-model.js';
 import { pixelsToFloats } from '../model/pixels-to-floats.js';
 import { SeededRandom } from '../synth/seeded-random.js';
+import { featureStds, shiftWindows } from './shift-windows.js';
 import type { WindowExamples } from './window-examples.js';
+
+/** Offsets the shift-augmentation stream from the order's seed, so the two draws differ. */
+const SHIFT_SEED_OFFSET = 7919;
 
 /** Training settings of {@link fitWindows}. */
 export interface FitOptions {
@@ -16,7 +20,26 @@ export interface FitOptions {
   readonly patience: number;
   /** Train only the head on embeddings (the examples hold embeddings). */
   readonly frozenEncoder: boolean;
-  /** Seed of the order training windows are shown in: the same seed, the same training. */
+  /**
+   * Exponent of the class weights `(windows / (classes × class windows))^balance`: 1 weighs
+   * each class equally in the loss, 0 weighs each window equally. Between the two, rare classes
+   * (cuts) count more without being predicted at every doubt.
+   * @defaultValue 1
+   */
+  readonly balance?: number;
+  /**
+   * Shift augmentation of a frozen encoder's embeddings: each epoch, every training window gets
+   * one fresh random offset, the same at all its time steps, of `shiftAugment` times each
+   * feature's standard deviation (see {@link shiftWindows}), so that the head learns from
+   * changes between frames rather than from absolute values. 0 turns it off. Needs
+   * `frozenEncoder`.
+   * @defaultValue 0
+   */
+  readonly shiftAugment?: number;
+  /**
+   * Seed of the order training windows are shown in and of the shift offsets: the same seed, the
+   * same training.
+   */
   readonly seed: number;
   /** Called after each epoch with its metrics. */
   readonly onEpoch?: (epoch: number, logs: EpochLogs) => void;
@@ -40,8 +63,8 @@ export interface FitResult {
 /**
  * Trains the model (or, with a frozen encoder, only its head) on windows, validating on held-out
  * windows after each epoch; stops after `patience` epochs without a better validation loss and
- * restores the best epoch's weights. Classes are weighted by inverse frequency: cut windows are
- * rare next to same-shot ones.
+ * restores the best epoch's weights. Classes are weighted by inverse frequency (to the power
+ * `balance`): cut windows are rare next to same-shot ones.
  */
 export async function fitWindows(
   model: LoadedModel,
@@ -56,38 +79,67 @@ export async function fitWindows(
     loss: 'categoricalCrossentropy',
     metrics: ['accuracy'],
   });
+  const shift = options.shiftAugment ?? 0;
+  if (shift > 0 && !options.frozenEncoder) {
+    throw new Error('shift augmentation works on embeddings: it needs a frozen encoder');
+  }
   // One seeded order instead of tfjs' unseeded per-epoch shuffle: training is reproducible.
   const [x, y] = tensors(model, shuffled(train, options.seed), classes);
   const [vx, vy] = tensors(model, validation, classes);
+  const shifts =
+    shift > 0
+      ? epochShifts(x, shift, new SeededRandom(options.seed + SHIFT_SEED_OFFSET))
+      : undefined;
+  const classWeight = classWeights(train.labels, classes, options.balance ?? 1);
   let best: { epoch: number; logs: EpochLogs; weights: tf.Tensor[] } | undefined;
   let epochs = 0;
   try {
-    await net.fit(x, y, {
-      epochs: options.epochs,
-      batchSize: options.batchSize,
-      shuffle: false,
-      validationData: [vx, vy],
-      classWeight: classWeights(train.labels, classes),
-      verbose: 0,
-      callbacks: {
-        onEpochEnd: async (epoch, raw) => {
-          epochs = epoch + 1;
-          const logs = epochLogs(raw);
-          options.onEpoch?.(epoch + 1, logs);
-          if (best === undefined || logs.val_loss < best.logs.val_loss) {
-            tf.dispose(best?.weights);
-            best = { epoch: epoch + 1, logs, weights: net.getWeights().map((w) => w.clone()) };
-          } else if (epoch + 1 - best.epoch >= options.patience) {
-            net.stopTraining = true;
-          }
-        },
-      },
-    });
+    // One fit call per epoch (the optimizer's state carries over): each epoch may see other
+    // shifted inputs.
+    for (let epoch = 1; epoch <= options.epochs; epoch++) {
+      const input = shifts?.() ?? x;
+      let raw: tf.Logs | undefined;
+      try {
+        await net.fit(input, y, {
+          epochs: 1,
+          batchSize: options.batchSize,
+          shuffle: false,
+          validationData: [vx, vy],
+          classWeight,
+          verbose: 0,
+          callbacks: {
+            onEpochEnd: async (_, logs) => {
+              raw = logs;
+            },
+          },
+        });
+      } finally {
+        if (input !== x) input.dispose();
+      }
+      epochs = epoch;
+      const logs = epochLogs(raw);
+      options.onEpoch?.(epoch, logs);
+      if (best === undefined || logs.val_loss < best.logs.val_loss) {
+        tf.dispose(best?.weights);
+        best = { epoch, logs, weights: net.getWeights().map((w) => w.clone()) };
+      } else if (epoch - best.epoch >= options.patience) {
+        break;
+      }
+    }
     net.setWeights(best!.weights);
     return { epochs, bestEpoch: best!.epoch, best: best!.logs };
   } finally {
     tf.dispose([x, y, vx, vy, ...(best?.weights ?? [])]);
   }
+}
+
+/** A source of freshly shifted copies of the `[windows, steps, features]` embeddings `x`. */
+function epochShifts(x: tf.Tensor, factor: number, random: SeededRandom): () => tf.Tensor {
+  const [, steps, features] = x.shape as [number, number, number];
+  const windows = { data: x.dataSync() as Float32Array, steps, features };
+  const stds = featureStds(windows);
+  return () =>
+    tf.tensor3d(shiftWindows(windows, stds, factor, random), x.shape as [number, number, number]);
 }
 
 /** The head alone, on `[window, embedding]` inputs, sharing the model's own head layers. */
@@ -132,11 +184,17 @@ function shuffled(examples: WindowExamples, seed: number): WindowExamples {
   };
 }
 
-function classWeights(labels: readonly number[], classes: number): Record<number, number> {
+function classWeights(
+  labels: readonly number[],
+  classes: number,
+  balance: number,
+): Record<number, number> {
   const counts = new Array<number>(classes).fill(0);
   for (const label of labels) counts[label]!++;
   const weights: Record<number, number> = {};
-  counts.forEach((count, c) => (weights[c] = count === 0 ? 1 : labels.length / (classes * count)));
+  counts.forEach(
+    (count, c) => (weights[c] = count === 0 ? 1 : (labels.length / (classes * count)) ** balance),
+  );
   return weights;
 }
 

@@ -9,6 +9,7 @@ import type { Annotations } from './annotations.js';
 import { calibrateBatchNorm } from './calibrate-batch-norm.js';
 import { sampleFrames } from './sample-frames.js';
 import { fitWindows, type EpochLogs, type FitResult } from './fit-windows.js';
+import { spliceWindows } from './splice-windows.js';
 import { collectExamples, type WindowExamples } from './window-examples.js';
 
 /** Frames the frozen encoder's BatchNorm statistics are measured on. */
@@ -30,6 +31,24 @@ export interface TrainSettings {
   readonly validationFraction: number;
   readonly frozenEncoder: boolean;
   readonly seed: number;
+  /**
+   * Add synthetic windows of this class, spliced from two videos' windows of other classes (see
+   * {@link spliceWindows}); none when undefined.
+   */
+  readonly splice?: string;
+  /**
+   * Spliced windows to add.
+   * @defaultValue as many as the training windows of the `splice` class
+   */
+  readonly spliceWindows?: number;
+  /** Exponent of the inverse-frequency class weights (see `FitOptions.balance`). @defaultValue 1 */
+  readonly balance?: number;
+  /**
+   * Shift augmentation of the frozen encoder's embeddings, in units of each feature's standard
+   * deviation (see `FitOptions.shiftAugment`); 0 is off.
+   * @defaultValue 0
+   */
+  readonly shiftAugment?: number;
   readonly onProgress: (line: string) => void;
 }
 
@@ -53,9 +72,11 @@ export async function trainOnDataset(
   settings: TrainSettings,
 ): Promise<TrainReport> {
   const { train, validation } = splitVideos([...settings.annotations.videos.keys()], settings);
-  const collect = async (videos: readonly string[]): Promise<WindowExamples> => {
+  // Which video each window came from: spliced windows join two different videos.
+  const collect = async (videos: readonly string[]) => {
     const examples: WindowExamples = { inputs: [], labels: [], rates: [] };
-    for (const video of videos) {
+    const videoOfWindow: number[] = [];
+    for (const [v, video] of videos.entries()) {
       await collectExamples(
         join(settings.dataDir, video),
         settings.annotations.videos.get(video)!,
@@ -70,9 +91,10 @@ export async function trainOnDataset(
         },
         examples,
       );
+      while (videoOfWindow.length < examples.labels.length) videoOfWindow.push(v);
       settings.onProgress(`windows from ${video}: ${examples.labels.length} so far`);
     }
-    return examples;
+    return { examples, videoOfWindow };
   };
   if (settings.frozenEncoder) {
     // Spread over the training videos: every 4th frame, up to a few hundred.
@@ -90,8 +112,9 @@ export async function trainOnDataset(
       `calibrated ${layers} BatchNorm layers of the frozen encoder on ${sample.length} frames`,
     );
   }
-  const trainExamples = await collect(train);
-  const validationExamples = await collect(validation);
+  const collected = await collect(train);
+  const trainExamples = spliced(collected.examples, collected.videoOfWindow, settings);
+  const validationExamples = (await collect(validation)).examples;
   if (trainExamples.labels.length === 0 || validationExamples.labels.length === 0) {
     throw new UsageError(
       'no labeled windows to train or validate on: check that the annotations cover the videos',
@@ -104,6 +127,8 @@ export async function trainOnDataset(
     patience: settings.patience,
     frozenEncoder: settings.frozenEncoder,
     seed: settings.seed,
+    ...(settings.balance === undefined ? {} : { balance: settings.balance }),
+    ...(settings.shiftAugment === undefined ? {} : { shiftAugment: settings.shiftAugment }),
     onEpoch: (epoch, logs) => settings.onProgress(formatEpoch(epoch, settings.epochs, logs)),
   });
   await saveModelToDirectory(model.model, settings.outDir);
@@ -123,6 +148,32 @@ export async function trainOnDataset(
     trainWindows: trainExamples.labels.length,
     validationWindows: validationExamples.labels.length,
   };
+}
+
+/** The training windows with the spliced windows `settings` asks for added. */
+function spliced(
+  examples: WindowExamples,
+  videoOfWindow: readonly number[],
+  settings: TrainSettings,
+): WindowExamples {
+  if (settings.splice === undefined) return examples;
+  const label = settings.annotations.classes.indexOf(settings.splice);
+  if (label < 0) {
+    throw new UsageError(
+      `splice must name a class of the annotations (${settings.annotations.classes.join(', ')}), got ${JSON.stringify(settings.splice)}`,
+    );
+  }
+  const count = settings.spliceWindows ?? examples.labels.filter((l) => l === label).length;
+  const out = spliceWindows(examples, videoOfWindow, {
+    label,
+    count,
+    window: settings.window,
+    seed: settings.seed,
+  });
+  settings.onProgress(
+    `spliced ${out.labels.length - examples.labels.length} ${settings.splice} windows`,
+  );
+  return out;
 }
 
 /** A seeded split of the videos into training and validation sets. */
