@@ -17,6 +17,7 @@ import { modelFromArtifacts } from './model-from-artifacts.js';
 import { MODEL_JSON, directoryLoader } from './model-files.js';
 import { RecurrentHead } from './recurrent-head.js';
 import { splitModel, type SplitModel } from './split-model.js';
+import { poolWholeFrames } from './whole-frame-pooling.js';
 
 /** Frames per window when neither the model nor framewise.json fixes it. */
 export const FALLBACK_WINDOW = 4;
@@ -24,9 +25,10 @@ export const FALLBACK_WINDOW = 4;
 /** How {@link prepareModel} and {@link loadModel} set a model up. */
 export interface PrepareOptions {
   /**
-   * Fold BatchNormalization layers and the input scale into neighbouring weights for
-   * inference (the same function, about twice as fast on the seed encoder). Training needs
-   * the model as it is: pass false.
+   * Rewrite the model for inference, computing the same function with fewer and cheaper ops:
+   * fold BatchNormalization layers and the input scale into neighbouring weights
+   * ({@link foldBatchNorm}) and run global average poolings as whole-frame poolings
+   * ({@link poolWholeFrames}). Training needs the model as it is: pass false.
    * @defaultValue true
    */
   readonly fold?: boolean;
@@ -114,12 +116,14 @@ export function prepareModel(
           created: [],
         }
       : foldBatchNorm(split.encoderLayers, split.headLayers, preprocessing);
+  const encoderLayers =
+    options.fold === false ? fast.encoderLayers : poolWholeFrames(fast.encoderLayers, split);
   const head = new RecurrentHead(fast.headLayers, split.embeddingSize, split.classes);
   return {
     source,
     model,
     split,
-    encoder: new FrameEncoder(fast.encoderLayers, split, fast.preprocessing, split.embeddingSize),
+    encoder: new FrameEncoder(encoderLayers, split, fast.preprocessing, split.embeddingSize),
     head,
     classNames: config.classNames,
     preprocessing,

@@ -13,7 +13,7 @@ export async function nextBatch(
 ): Promise<Frame[]> {
   if (options.signal?.aborted)
     throw new AbortError('labeling was aborted', { cause: options.signal.reason });
-  return reader.read(options.batch);
+  return reader.read(options.batch, options.fullBatches === true ? options.batch : 1);
 }
 
 /**

@@ -6,8 +6,11 @@ import type { ResumePoint } from './resume-point.js';
 
 /** Where frames come from: a batch at a time, `[]` at the end (FrameSource does this). */
 export interface FrameReader {
-  /** Resolves with 1 to `maxFrames` frames as soon as any is ready, `[]` at the end. */
-  read(maxFrames: number): Promise<Frame[]>;
+  /**
+   * Resolves with 1 to `maxFrames` frames once `minFrames` (default 1) are ready or the input
+   * ends, `[]` at the end.
+   */
+  read(maxFrames: number, minFrames?: number): Promise<Frame[]>;
 }
 
 /** What {@link labelFrames} needs to know, already validated. */
@@ -20,6 +23,16 @@ export interface LabelFramesOptions {
   readonly mode: HeadMode;
   /** Frames per encoder batch. */
   readonly batch: number;
+  /**
+   * Labels need not come out as soon as possible (files, not live streams): wait for whole
+   * batches from the reader instead of taking what is there, and, in window mode, classify
+   * windows in groups of 64 rather than a batch's worth. Both calls cost mostly a fixed amount
+   * each; when decoding is the bottleneck, taking what is there means batches of one or two
+   * frames, each paying those costs on the CPU ffmpeg needs. On a live stream a frame must not
+   * wait for the next.
+   * @defaultValue false
+   */
+  readonly fullBatches?: boolean;
   /** Reuse embeddings across overlapping windows. */
   readonly cache: boolean;
   /**

@@ -177,6 +177,7 @@ function frameOptions(
     mode: options.mode,
     batch: options.batch,
     cache: options.cache,
+    ...(controls.live === undefined ? { fullBatches: true } : {}),
     ...(controls.signal === undefined ? {} : { signal: controls.signal }),
     ...(controls.resume === undefined ? {} : { resume: controls.resume }),
     ...(controls.onGap === undefined ? {} : { onGap: controls.onGap }),

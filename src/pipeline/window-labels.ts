@@ -16,6 +16,13 @@ import type { FrameReader, LabelFramesOptions } from './label-frames-options.js'
 import type { Label } from './label.js';
 import { slidingWindow } from './sliding-window.js';
 
+/**
+ * Windows the head classifies in one call when labels need not come out at once (files): its
+ * cost per call is mostly fixed. Measured for the seed's LSTM head on wasm: 232 µs per window in
+ * calls of 16 windows, 63 µs in calls of 64, 44 µs in calls of 256.
+ */
+const HEAD_BATCH_WINDOWS = 64;
+
 /** A batch read and sent to the encoder, waiting to be labeled in order. */
 interface Pending {
   readonly batch: readonly Frame[];
@@ -40,6 +47,7 @@ export async function* windowLabels(
   const encoder = options.encoder ?? model.encoder;
   const d = encoder.embeddingSize;
   const depth = useCache ? batchesInFlight(encoder) : 1;
+  const headWindows = options.fullBatches === true ? HEAD_BATCH_WINDOWS : 1;
   const cache = new EmbeddingCache();
   const ready: Frame[][] = [];
   const pending: Pending[] = [];
@@ -57,6 +65,12 @@ export async function* windowLabels(
       used.forEach((frame, i) => cache.put(frame.index, floats.subarray(i * d, (i + 1) * d)));
     }
     for (const frame of batch) frames.next(frame);
+    // The windows wait in `ready`, their embeddings in the cache, until there are enough.
+    if (ready.length >= headWindows) yield* classify();
+  }
+
+  /** Labels every window that is ready, in one call of the head. */
+  async function* classify(): AsyncGenerator<Label> {
     if (ready.length === 0) return;
     const windows = ready.splice(0);
     const input = new Float32Array(windows.length * n * d);
@@ -77,6 +91,12 @@ export async function* windowLabels(
     counters.resumePoint = { frame: start.index, t: start.t };
   }
 
+  /** Labels everything read so far: before a break in the stream and at its end. */
+  async function* flush(): AsyncGenerator<Label> {
+    while (pending.length > 0) yield* settle();
+    yield* classify();
+  }
+
   try {
     for (;;) {
       const reading = startReading(reader, options);
@@ -86,7 +106,7 @@ export async function* windowLabels(
       counters.frames += batch.length;
       const broken = startsBreak(batch, last);
       // Everything before a break is labeled before it is reported, and the grid moves on.
-      if (broken) while (pending.length > 0) yield* settle();
+      if (broken) yield* flush();
       noteBreaks(batch, last, options, counters);
       if (broken) {
         subscription.unsubscribe();
@@ -106,7 +126,7 @@ export async function* windowLabels(
       });
       while (pending.length >= depth) yield* settle();
     }
-    while (pending.length > 0) yield* settle();
+    yield* flush();
   } finally {
     subscription.unsubscribe();
     counters.encoded += cache.encoded;

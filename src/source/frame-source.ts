@@ -23,6 +23,7 @@ const ITERATOR_BATCH = 16;
 
 interface Waiter {
   readonly maxFrames: number;
+  readonly minFrames: number;
   readonly resolve: (frames: Frame[]) => void;
   readonly reject: (error: unknown) => void;
 }
@@ -160,19 +161,30 @@ export class FrameSource implements AsyncIterable<Frame> {
   }
 
   /**
-   * Resolves with 1 to `maxFrames` frames as soon as at least one is decoded (it never waits to
-   * fill a batch: live streams), with `[]` at the end of the input or after `close()`.
+   * Resolves with up to `maxFrames` frames once `minFrames` are decoded, with fewer when the
+   * input ends first, and with `[]` at the end of the input or after `close()`.
    *
    * @param maxFrames - Most frames returned; an integer >= 1.
-   * @throws {@link UsageError} for a bad `maxFrames`. Rejects with {@link AbortError} after an
-   *   abort, or with the typed error of a failed ffmpeg once the frames before it are read.
+   * @param minFrames - Frames to wait for: 1 (the default) for live streams, where a frame must
+   *   not wait for the next; a whole batch for files, where fewer, larger batches spare the CPU
+   *   that ffmpeg needs. At most `highWaterFrames` are waited for (the queue's bound).
+   * @throws {@link UsageError} for a bad `maxFrames` or `minFrames`. Rejects with
+   *   {@link AbortError} after an abort, or with the typed error of a failed ffmpeg once the
+   *   frames before it are read.
    */
-  read(maxFrames: number): Promise<Frame[]> {
+  read(maxFrames: number, minFrames = 1): Promise<Frame[]> {
     if (!Number.isInteger(maxFrames) || maxFrames < 1) {
       return Promise.reject(new UsageError(`maxFrames must be an integer >= 1, got ${maxFrames}`));
     }
+    if (!Number.isInteger(minFrames) || minFrames < 1 || minFrames > maxFrames) {
+      return Promise.reject(
+        new UsageError(
+          `minFrames must be an integer from 1 to maxFrames (${maxFrames}), got ${minFrames}`,
+        ),
+      );
+    }
     return new Promise((resolve, reject) => {
-      this.waiters.push({ maxFrames, resolve, reject });
+      this.waiters.push({ maxFrames, minFrames, resolve, reject });
       this.serve();
     });
   }
@@ -303,13 +315,24 @@ export class FrameSource implements AsyncIterable<Frame> {
     while (this.waiters.length > 0) {
       const waiter = this.waiters[0] as Waiter;
       if (this.abortError !== undefined) waiter.reject(this.abortError);
-      else if (this.ready.length > 0) waiter.resolve(this.take(waiter.maxFrames));
+      else if (this.ready.length >= this.enough(waiter) || (this.finished && this.ready.length > 0))
+        waiter.resolve(this.take(waiter.maxFrames));
       else if (this.closed) waiter.resolve([]);
       else if (!this.finished) return;
       else if (this.endError !== undefined) waiter.reject(this.endError);
       else waiter.resolve([]);
       this.waiters.shift();
     }
+  }
+
+  /**
+   * Frames that satisfy `waiter` now: never more than the queue holds before ffmpeg is paused,
+   * and whatever is there once it is paused (the frames still without timestamps count towards
+   * the bound), so that a waiting read cannot stall the source.
+   */
+  private enough(waiter: Waiter): number {
+    if (this.paused) return 1;
+    return Math.max(1, Math.min(waiter.minFrames, this.options.highWaterFrames));
   }
 
   private take(maxFrames: number): Frame[] {

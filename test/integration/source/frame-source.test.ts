@@ -144,6 +144,37 @@ describe('FrameSource on a lossless 99×99 video (png in Matroska, 25 fps, 2 s)'
     await source.close();
   });
 
+  it('read(max, min) waits for min frames: whole batches, a shorter one only at the end', async () => {
+    const source = await open(video);
+    const sizes: number[] = [];
+    for (let batch = await source.read(16, 16); batch.length > 0;) {
+      sizes.push(batch.length);
+      batch = await source.read(16, 16);
+    }
+    expect(sizes).toEqual([16, 16, 16, 2]);
+    await source.close();
+  });
+
+  it('read(max, min) never waits for more than highWaterFrames, so a paused ffmpeg cannot stall it', async () => {
+    const source = await open(video, { highWaterFrames: 4 });
+    let total = 0;
+    for (let batch = await source.read(16, 16); batch.length > 0;) {
+      total += batch.length;
+      batch = await source.read(16, 16);
+    }
+    expect(total).toBe(50);
+    await source.close();
+  });
+
+  it('read refuses a min below 1 or above max, naming the rule', async () => {
+    const source = await open(video);
+    await expect(source.read(4, 5)).rejects.toThrow(
+      'minFrames must be an integer from 1 to maxFrames (4), got 5',
+    );
+    await expect(source.read(4, 0)).rejects.toThrow('got 0');
+    await source.close();
+  });
+
   it('yields single frames from for await, and leaving the loop early closes the source', async () => {
     const all: Frame[] = [];
     for await (const frame of await open(video)) all.push(frame);
