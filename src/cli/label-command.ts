@@ -7,6 +7,7 @@ import type { LiveOptions } from '../source/live-frame-source.js';
 import { bundledModelDir } from '../model/bundled-model.js';
 import type { EncoderPool } from '../model/encoder-pool.js';
 import { loadModel } from '../model/load-model.js';
+import { warmUp } from '../model/warm-up.js';
 import { emptyCounters } from '../pipeline/label-frames.js';
 import { labelVideo } from '../pipeline/label-video.js';
 import { JsonlSink } from '../sink/jsonl-sink.js';
@@ -105,7 +106,14 @@ export async function labelCommand(args: readonly string[], io: CommandIo): Prom
   let encoder: EncoderPool | undefined;
   try {
     encoder = await startEncoderThreads(values, backend, location);
+    // Encoder threads warmed up themselves.
+    warmUp(model, {
+      frames: encoder === undefined ? options.batch : 0,
+      windows: options.batch,
+      steps: options.window ?? model.defaultWindow,
+    });
   } catch (error) {
+    await encoder?.close();
     model.dispose();
     throw error;
   }

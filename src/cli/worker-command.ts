@@ -7,6 +7,7 @@ import { bundledModelDir } from '../model/bundled-model.js';
 import type { EncoderPool } from '../model/encoder-pool.js';
 import { startEncoderThreads, THREADS_OPTION } from './threads-option.js';
 import { loadModel } from '../model/load-model.js';
+import { warmUp } from '../model/warm-up.js';
 import { MetricsServer } from '../metrics/metrics-server.js';
 import { Readiness } from '../metrics/readiness.js';
 import { WorkerMetrics } from '../metrics/worker-metrics.js';
@@ -126,6 +127,12 @@ export async function workerCommand(args: readonly string[], io: CommandIo): Pro
     let encoder: EncoderPool | undefined;
     try {
       encoder = await startEncoderThreads(values, backend, location);
+      // Before /readyz says ready: a worker's first job does not pay for kernel set-up.
+      warmUp(model, {
+        frames: encoder === undefined ? settings.batch : 0,
+        windows: settings.batch,
+        steps: model.defaultWindow,
+      });
       logger.info(
         { model: model.source, backend, threads: encoder?.parallelism ?? 0 },
         'model loaded',
