@@ -24,15 +24,21 @@ export const THREADS_OPTION: Readonly<Record<string, OptionSpec>> = {
 
 /**
  * Starts the encoder threads `--threads` asks for, on `backend`; undefined for 0 (the model's
- * encoder then runs on the main thread).
+ * encoder then runs on the main thread). `onThreadDeath` hears of a thread that died.
  */
 export async function startEncoderThreads(
   values: Readonly<Record<string, string | boolean | undefined>>,
   backend: ActiveBackend,
   location: string,
+  onThreadDeath?: (message: string) => void,
 ): Promise<EncoderPool | undefined> {
   const threads =
     optionalInteger(values, 'threads', 0) ?? (backend === 'tensorflow' ? 0 : DEFAULT_THREADS);
   if (threads === 0) return undefined;
-  return EncoderPool.start({ location, threads, backend });
+  return EncoderPool.start({
+    location,
+    threads,
+    backend,
+    ...(onThreadDeath === undefined ? {} : { onThreadDeath }),
+  });
 }

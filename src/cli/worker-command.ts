@@ -126,7 +126,9 @@ export async function workerCommand(args: readonly string[], io: CommandIo): Pro
     const model = await loadModel(location);
     let encoder: EncoderPool | undefined;
     try {
-      encoder = await startEncoderThreads(values, backend, location);
+      encoder = await startEncoderThreads(values, backend, location, (message) =>
+        logger.error({ reason: message }, 'encoder thread died; starting another'),
+      );
       // Before /readyz says ready: a worker's first job does not pay for kernel set-up.
       warmUp(model, {
         frames: encoder === undefined ? settings.batch : 0,
@@ -143,7 +145,9 @@ export async function workerCommand(args: readonly string[], io: CommandIo): Pro
       await serve({ ...settings, model, backend, logger, ...probed, ...threads }, io.signal);
       // How much the jobs' batches were merged on the shared threads.
       const merged =
-        encoder === undefined ? {} : { requests: encoder.requests, batches: encoder.batches };
+        encoder === undefined
+          ? {}
+          : { requests: encoder.requests, batches: encoder.batches, restarts: encoder.restarts };
       logger.info({ encoder: merged }, 'worker stopped');
     } finally {
       await encoder?.close();

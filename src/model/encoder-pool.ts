@@ -38,6 +38,12 @@ export interface EncoderPoolOptions {
    * @defaultValue 32
    */
   readonly maxBatchFrames?: number;
+  /**
+   * Called when a thread dies, with what happened, before it is replaced (or the pool gives
+   * up): for the worker's log.
+   * @defaultValue none
+   */
+  readonly onThreadDeath?: (message: string) => void;
 }
 
 interface Request {
@@ -47,10 +53,21 @@ interface Request {
 }
 
 interface Thread {
-  readonly worker: Worker;
+  /** The current worker: replaced when one dies. */
+  worker: Worker;
+  /** False while a replacement loads the model: nothing is sent to it then. */
+  ready: boolean;
   /** The requests of the batch it is encoding; undefined when idle. */
   busy: Request[] | undefined;
 }
+
+/**
+ * Restarts of dead threads allowed within {@link RESTART_WINDOW_MS}; one more and the pool
+ * fails for good. A thread that dies again at once (memory exhausted, a model that no longer
+ * loads) must not be restarted forever while every job fails.
+ */
+const MAX_RESTARTS = 3;
+const RESTART_WINDOW_MS = 60_000;
 
 /** The compiled thread entry: worker threads run JavaScript, also under the test runner. */
 const THREAD_SCRIPT = join(packageRoot(), 'dist', 'src', 'model', 'encoder-thread.js');
@@ -79,21 +96,17 @@ export class EncoderPool implements BatchEncoder {
   private nextId = 0;
   private sent = 0;
   private asked = 0;
+  /** When each restart happened (performance.now()), for the restart limit. */
+  private readonly restartTimes: number[] = [];
 
   private constructor(
     private readonly threads: Thread[],
     readonly embeddingSize: number,
     private readonly maxBatchFrames: number,
+    private readonly data: EncoderThreadData,
+    private readonly onThreadDeath: ((message: string) => void) | undefined,
   ) {
-    for (const thread of threads) {
-      // An idle thread never keeps the process alive; a busy one does, until its reply.
-      thread.worker.unref();
-      thread.worker.on('message', (reply: EncodeReply) => this.onReply(thread, reply));
-      thread.worker.on('error', (error) => this.fail(`an encoder thread failed: ${error.message}`));
-      thread.worker.on('exit', (code) => {
-        if (this.closing === undefined) this.fail(`an encoder thread exited with code ${code}`);
-      });
-    }
+    for (const thread of threads) this.watch(thread);
   }
 
   /**
@@ -114,29 +127,25 @@ export class EncoderPool implements BatchEncoder {
       throw new EncoderError(`${THREAD_SCRIPT} is missing: run npm run build first`);
     }
     const data: EncoderThreadData = { location: options.location, backend, fold };
-    const started = Array.from({ length: threads }, () => {
-      const worker = new Worker(THREAD_SCRIPT, { workerData: data });
-      const ready = new Promise<number>((resolve, reject) => {
-        worker.once('message', (message: EncoderThreadStart) =>
-          message.ready
-            ? resolve(message.embeddingSize)
-            : reject(new ModelError('FW_ERR_MODEL_INVALID', message.error)),
-        );
-        worker.once('error', reject);
-      });
-      return { worker, ready };
-    });
+    const started = Array.from({ length: threads }, () => spawnThread(data));
     try {
       const sizes = await Promise.all(started.map((s) => s.ready));
       return new EncoderPool(
-        started.map(({ worker }) => ({ worker, busy: undefined })),
+        started.map(({ worker }) => ({ worker, ready: true, busy: undefined })),
         sizes[0]!,
         maxBatchFrames,
+        data,
+        options.onThreadDeath,
       );
     } catch (error) {
       await Promise.all(started.map((s) => s.worker.terminate()));
       throw error;
     }
+  }
+
+  /** Threads that died and were started again. */
+  get restarts(): number {
+    return this.restartTimes.length;
   }
 
   /** Requests (`encode` calls with frames) so far. */
@@ -179,7 +188,7 @@ export class EncoderPool implements BatchEncoder {
   private dispatch(): void {
     for (const thread of this.threads) {
       if (this.queue.length === 0) return;
-      if (thread.busy !== undefined) continue;
+      if (!thread.ready || thread.busy !== undefined) continue;
       const taken = [this.queue.shift()!];
       let frames = taken[0]!.frames.length;
       while (
@@ -224,6 +233,63 @@ export class EncoderPool implements BatchEncoder {
     this.dispatch();
   }
 
+  /** Listens to the thread's current worker; events of a worker it replaced are ignored. */
+  private watch(thread: Thread): void {
+    const worker = thread.worker;
+    // An idle thread never keeps the process alive; a busy one does, until its reply.
+    worker.unref();
+    worker.on('message', (reply: EncodeReply) => {
+      // A replacement's first message says it is ready: spawnThread's promise takes it.
+      if (thread.worker === worker && thread.ready) this.onReply(thread, reply);
+    });
+    worker.on('error', (error) => {
+      if (thread.worker === worker) this.onDeath(thread, `failed: ${error.message}`);
+    });
+    worker.on('exit', (code) => {
+      if (thread.worker === worker) this.onDeath(thread, `exited with code ${code}`);
+    });
+  }
+
+  /**
+   * A thread died (a crash in the backend, memory exhausted): the batch it held fails, with the
+   * jobs it came from (they are retried), and a new thread takes its place; the other threads
+   * and the waiting requests carry on. Too many deaths in a row fail the pool.
+   */
+  private onDeath(thread: Thread, how: string): void {
+    if (this.closing !== undefined || this.failure !== undefined) return;
+    const lost = thread.busy ?? [];
+    thread.busy = undefined;
+    const error = new EncoderError(`an encoder thread ${how}; its batch was lost`);
+    for (const request of lost) request.reject(error);
+    this.onThreadDeath?.(error.message);
+    const now = performance.now();
+    const recent = this.restartTimes.filter((t) => now - t < RESTART_WINDOW_MS).length;
+    if (recent >= MAX_RESTARTS) {
+      this.fail(
+        `an encoder thread ${how}, the ${recent + 1}th death within ${RESTART_WINDOW_MS / 1000} s; ` +
+          `restart the process, and check its memory and the model`,
+      );
+      return;
+    }
+    this.restartTimes.push(now);
+    const replacement = spawnThread(this.data);
+    thread.worker = replacement.worker;
+    thread.ready = false;
+    this.watch(thread);
+    replacement.ready.then(
+      () => {
+        if (thread.worker !== replacement.worker) return;
+        thread.ready = true;
+        this.dispatch();
+      },
+      (cause: unknown) => {
+        // A replacement that died while loading was itself replaced (or the pool gave up).
+        if (thread.worker !== replacement.worker) return;
+        this.fail(`an encoder thread could not be restarted: ${messageOf(cause)}`);
+      },
+    );
+  }
+
   private fail(message: string): void {
     this.failure ??= new EncoderError(message);
     this.rejectAll(this.failure);
@@ -236,4 +302,25 @@ export class EncoderPool implements BatchEncoder {
     }
     for (const request of this.queue.splice(0)) request.reject(error);
   }
+}
+
+/** A new thread loading the model; `ready` resolves with its embedding size. */
+function spawnThread(data: EncoderThreadData): { worker: Worker; ready: Promise<number> } {
+  const worker = new Worker(THREAD_SCRIPT, { workerData: data });
+  const ready = new Promise<number>((resolve, reject) => {
+    worker.once('message', (message: EncoderThreadStart) =>
+      message.ready
+        ? resolve(message.embeddingSize)
+        : reject(new ModelError('FW_ERR_MODEL_INVALID', message.error)),
+    );
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new EncoderError(`the thread exited with code ${code}`)));
+  });
+  // Marked handled: a pool closed while a thread starts never awaits it.
+  ready.catch(() => undefined);
+  return { worker, ready };
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

@@ -1,3 +1,4 @@
+import type { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ModelError } from '../../src/errors.js';
@@ -20,6 +21,12 @@ function expectClose(actual: Float32Array, expected: Float32Array): void {
   for (let i = 0; i < actual.length; i++)
     worst = Math.max(worst, Math.abs(actual[i]! - expected[i]!));
   expect(worst).toBeLessThan(1e-4);
+}
+
+/** Ends the current worker of one of the pool's threads, as a crash in it would. */
+async function killThread(pool: EncoderPool, index: number): Promise<void> {
+  const { threads } = pool as unknown as { threads: { worker: Worker }[] };
+  await threads[index]!.worker.terminate();
 }
 
 describe('EncoderPool (the CNN on worker threads)', () => {
@@ -87,5 +94,36 @@ describe('EncoderPool (the CNN on worker threads)', () => {
     await first;
     await waiting;
     await expect(pool.encode(frames(1, 10))).rejects.toThrow(/closed/);
+  });
+
+  it('a thread that dies fails only the batch it held; a new thread serves what comes next', async () => {
+    const pool = await EncoderPool.start({ location: dir, threads: 1 });
+    try {
+      // Sent at once; the thread is stopped before it can reply.
+      const held = pool.encode(frames(32, 11));
+      await killThread(pool, 0);
+      await expect(held).rejects.toThrow(
+        /an encoder thread exited with code 1; its batch was lost/,
+      );
+      expect(pool.restarts).toBe(1);
+      // Asked while the replacement loads the model: it waits for it, then is encoded right.
+      const next = frames(8, 12);
+      expectClose(await pool.encode(next), model.encoder.encode(next));
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('gives up after three restarts within a minute, saying what to do', async () => {
+    const pool = await EncoderPool.start({ location: dir, threads: 1 });
+    try {
+      for (let death = 0; death < 4; death++) await killThread(pool, 0);
+      expect(pool.restarts).toBe(3);
+      await expect(pool.encode(frames(4, 13))).rejects.toThrow(
+        /4th death within 60 s; restart the process/,
+      );
+    } finally {
+      await pool.close();
+    }
   });
 });
