@@ -1,16 +1,10 @@
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { EncoderError, ModelError } from '../errors.js';
 import type { BackendName } from './backend.js';
 import type { BatchEncoder } from './batch-encoder.js';
-import { packageRoot } from './bundled-model.js';
-import type {
-  EncodeReply,
-  EncodeRequest,
-  EncoderThreadData,
-  EncoderThreadStart,
-} from './encoder-messages.js';
+import type { EncodeReply, EncodeRequest, EncoderThreadData } from './encoder-messages.js';
+import { spawnEncoderThread, THREAD_SCRIPT } from './spawn-encoder-thread.js';
 
 /** Options of {@link EncoderPool.start}. */
 export interface EncoderPoolOptions {
@@ -69,9 +63,6 @@ interface Thread {
 const MAX_RESTARTS = 3;
 const RESTART_WINDOW_MS = 60_000;
 
-/** The compiled thread entry: worker threads run JavaScript, also under the test runner. */
-const THREAD_SCRIPT = join(packageRoot(), 'dist', 'src', 'model', 'encoder-thread.js');
-
 /**
  * The model's per-frame CNN on worker threads, so that the main thread only moves bytes:
  * reading ffmpeg's output, the recurrent head and the output go on while frames are encoded.
@@ -127,7 +118,7 @@ export class EncoderPool implements BatchEncoder {
       throw new EncoderError(`${THREAD_SCRIPT} is missing: run npm run build first`);
     }
     const data: EncoderThreadData = { location: options.location, backend, fold };
-    const started = Array.from({ length: threads }, () => spawnThread(data));
+    const started = Array.from({ length: threads }, () => spawnEncoderThread(data));
     try {
       const sizes = await Promise.all(started.map((s) => s.ready));
       return new EncoderPool(
@@ -272,7 +263,7 @@ export class EncoderPool implements BatchEncoder {
       return;
     }
     this.restartTimes.push(now);
-    const replacement = spawnThread(this.data);
+    const replacement = spawnEncoderThread(this.data);
     thread.worker = replacement.worker;
     thread.ready = false;
     this.watch(thread);
@@ -302,23 +293,6 @@ export class EncoderPool implements BatchEncoder {
     }
     for (const request of this.queue.splice(0)) request.reject(error);
   }
-}
-
-/** A new thread loading the model; `ready` resolves with its embedding size. */
-function spawnThread(data: EncoderThreadData): { worker: Worker; ready: Promise<number> } {
-  const worker = new Worker(THREAD_SCRIPT, { workerData: data });
-  const ready = new Promise<number>((resolve, reject) => {
-    worker.once('message', (message: EncoderThreadStart) =>
-      message.ready
-        ? resolve(message.embeddingSize)
-        : reject(new ModelError('FW_ERR_MODEL_INVALID', message.error)),
-    );
-    worker.once('error', reject);
-    worker.once('exit', (code) => reject(new EncoderError(`the thread exited with code ${code}`)));
-  });
-  // Marked handled: a pool closed while a thread starts never awaits it.
-  ready.catch(() => undefined);
-  return { worker, ready };
 }
 
 function messageOf(error: unknown): string {
