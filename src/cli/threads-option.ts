@@ -30,7 +30,7 @@ export async function startEncoderThreads(
   values: Readonly<Record<string, string | boolean | undefined>>,
   backend: ActiveBackend,
   location: string,
-  onThreadDeath?: (message: string) => void,
+  onThreadDeath?: (message: string, replaced: boolean) => void,
 ): Promise<EncoderPool | undefined> {
   const threads =
     optionalInteger(values, 'threads', 0) ?? (backend === 'tensorflow' ? 0 : DEFAULT_THREADS);

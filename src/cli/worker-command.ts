@@ -125,10 +125,23 @@ export async function workerCommand(args: readonly string[], io: CommandIo): Pro
     const location = (values.model as string | undefined) ?? bundledModelDir();
     const model = await loadModel(location);
     let encoder: EncoderPool | undefined;
+    // Stops the worker on SIGTERM/SIGINT, or when its encoder threads keep dying.
+    const stop = new AbortController();
+    const onSignal = () => stop.abort(io.signal.reason);
+    if (io.signal.aborted) onSignal();
+    else io.signal.addEventListener('abort', onSignal, { once: true });
+    let status = 0;
     try {
-      encoder = await startEncoderThreads(values, backend, location, (message) =>
-        logger.error({ reason: message }, 'encoder thread died; starting another'),
-      );
+      encoder = await startEncoderThreads(values, backend, location, (reason, replaced) => {
+        if (replaced) {
+          logger.error({ reason }, 'encoder thread died; starting another');
+          return;
+        }
+        // Jobs would all fail here: hand them back and exit 1, for a process manager to restart.
+        logger.fatal({ reason }, 'encoder threads keep dying; stopping the worker');
+        status = 1;
+        stop.abort();
+      });
       // Before /readyz says ready: a worker's first job does not pay for kernel set-up.
       warmUp(model, {
         frames: encoder === undefined ? settings.batch : 0,
@@ -142,7 +155,7 @@ export async function workerCommand(args: readonly string[], io: CommandIo): Pro
       ops?.readiness.modelLoaded();
       const probed = ops === undefined ? {} : { metrics: ops.metrics, readiness: ops.readiness };
       const threads = encoder === undefined ? {} : { encoder };
-      await serve({ ...settings, model, backend, logger, ...probed, ...threads }, io.signal);
+      await serve({ ...settings, model, backend, logger, ...probed, ...threads }, stop.signal);
       // How much the jobs' batches were merged on the shared threads.
       const merged =
         encoder === undefined
@@ -150,10 +163,11 @@ export async function workerCommand(args: readonly string[], io: CommandIo): Pro
           : { requests: encoder.requests, batches: encoder.batches, restarts: encoder.restarts };
       logger.info({ encoder: merged }, 'worker stopped');
     } finally {
+      io.signal.removeEventListener('abort', onSignal);
       await encoder?.close();
       model.dispose();
     }
-    return 0;
+    return status;
   } finally {
     await ops?.server.close();
   }

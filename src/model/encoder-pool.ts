@@ -33,11 +33,11 @@ export interface EncoderPoolOptions {
    */
   readonly maxBatchFrames?: number;
   /**
-   * Called when a thread dies, with what happened, before it is replaced (or the pool gives
-   * up): for the worker's log.
+   * Called when a thread dies, with what happened and whether a new thread takes its place;
+   * when not, the pool has given up and fails every request from then on.
    * @defaultValue none
    */
-  readonly onThreadDeath?: (message: string) => void;
+  readonly onThreadDeath?: (message: string, replaced: boolean) => void;
 }
 
 interface Request {
@@ -95,7 +95,7 @@ export class EncoderPool implements BatchEncoder {
     readonly embeddingSize: number,
     private readonly maxBatchFrames: number,
     private readonly data: EncoderThreadData,
-    private readonly onThreadDeath: ((message: string) => void) | undefined,
+    private readonly onThreadDeath: ((message: string, replaced: boolean) => void) | undefined,
   ) {
     for (const thread of threads) this.watch(thread);
   }
@@ -252,7 +252,6 @@ export class EncoderPool implements BatchEncoder {
     thread.busy = undefined;
     const error = new EncoderError(`an encoder thread ${how}; its batch was lost`);
     for (const request of lost) request.reject(error);
-    this.onThreadDeath?.(error.message);
     const now = performance.now();
     const recent = this.restartTimes.filter((t) => now - t < RESTART_WINDOW_MS).length;
     if (recent >= MAX_RESTARTS) {
@@ -260,8 +259,10 @@ export class EncoderPool implements BatchEncoder {
         `an encoder thread ${how}, the ${recent + 1}th death within ${RESTART_WINDOW_MS / 1000} s; ` +
           `restart the process, and check its memory and the model`,
       );
+      this.onThreadDeath?.(this.failure!.message, false);
       return;
     }
+    this.onThreadDeath?.(error.message, true);
     this.restartTimes.push(now);
     const replacement = spawnEncoderThread(this.data);
     thread.worker = replacement.worker;

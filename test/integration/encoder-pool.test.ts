@@ -115,10 +115,16 @@ describe('EncoderPool (the CNN on worker threads)', () => {
   });
 
   it('gives up after three restarts within a minute, saying what to do', async () => {
-    const pool = await EncoderPool.start({ location: dir, threads: 1 });
+    const deaths: boolean[] = [];
+    const pool = await EncoderPool.start({
+      location: dir,
+      threads: 1,
+      onThreadDeath: (_message, replaced) => deaths.push(replaced),
+    });
     try {
       for (let death = 0; death < 4; death++) await killThread(pool, 0);
       expect(pool.restarts).toBe(3);
+      expect(deaths).toEqual([true, true, true, false]);
       await expect(pool.encode(frames(4, 13))).rejects.toThrow(
         /4th death within 60 s; restart the process/,
       );
