@@ -14,6 +14,15 @@ export interface FrameShape {
 }
 
 /**
+ * Bytes of feature map one pass of the CNN may produce at its widest layer. A batch of more
+ * frames runs in chunks of fewer, so that a layer's output is still in the CPU's caches when
+ * the next layer reads it. Measured on the seed encoder (wasm, 99×99 frames, its widest map
+ * 49×49×64 floats = 614 KB a frame): 16 frames at once ran 2,400 frames/s, chunks of 4 frames
+ * 4,000, of 2 frames 3,700 and single frames 3,500 (medians of four runs).
+ */
+const CHUNK_FEATURE_BYTES = 2.5 * 1024 * 1024;
+
+/**
  * The model's per-frame CNN: turns a batch of 8-bit frames into one embedding per frame by
  * applying the layers its `TimeDistributed` wrappers hold, exactly as the whole model would.
  */
@@ -24,6 +33,8 @@ export class FrameEncoder implements BatchEncoder {
   private readonly frameLength: number;
   /** Reused between calls: the float input of the last batch; grows to the largest batch. */
   private input = new Float32Array(0);
+  /** Frames per pass of the layers: see {@link CHUNK_FEATURE_BYTES}. */
+  readonly chunkFrames: number;
 
   constructor(
     private readonly layers: readonly tf.layers.Layer[],
@@ -33,6 +44,9 @@ export class FrameEncoder implements BatchEncoder {
   ) {
     this.frameLength = shape.height * shape.width * shape.channels;
     this.embeddingSize = embeddingSize;
+    const widest = widestFeatureBytes(layers, shape);
+    this.chunkFrames =
+      widest === undefined ? Infinity : Math.max(1, Math.floor(CHUNK_FEATURE_BYTES / widest));
   }
 
   /**
@@ -44,11 +58,51 @@ export class FrameEncoder implements BatchEncoder {
     const length = frames.length * this.frameLength;
     if (this.input.length < length) this.input = new Float32Array(length);
     const floats = pixelsToFloats(frames, this.frameLength, this.preprocessing, this.input);
+    if (frames.length <= this.chunkFrames) return this.run(floats, frames.length);
+    const embeddings = new Float32Array(frames.length * this.embeddingSize);
+    for (let first = 0; first < frames.length; first += this.chunkFrames) {
+      const count = Math.min(this.chunkFrames, frames.length - first);
+      const chunk = floats.subarray(first * this.frameLength, (first + count) * this.frameLength);
+      embeddings.set(this.run(chunk, count), first * this.embeddingSize);
+    }
+    return embeddings;
+  }
+
+  /** The layers over `count` frames of floats. */
+  private run(floats: Float32Array, count: number): Float32Array {
     const { height, width, channels } = this.shape;
     return tf.tidy(() => {
-      let x: tf.Tensor = tf.tensor4d(floats, [frames.length, height, width, channels]);
+      let x: tf.Tensor = tf.tensor4d(floats, [count, height, width, channels]);
       for (const layer of this.layers) x = layer.apply(x, { training: false }) as tf.Tensor;
       return x.dataSync() as Float32Array;
     });
   }
+}
+
+/**
+ * Bytes of one frame's largest input or output among `layers` (float32), from their output
+ * shapes; undefined when a shape cannot be worked out.
+ */
+function widestFeatureBytes(
+  layers: readonly tf.layers.Layer[],
+  frame: FrameShape,
+): number | undefined {
+  let shape: tf.Shape = [null, frame.height, frame.width, frame.channels];
+  let widest = frame.height * frame.width * frame.channels;
+  for (const layer of layers) {
+    let next: tf.Shape | tf.Shape[];
+    try {
+      next = layer.computeOutputShape(shape);
+    } catch {
+      return undefined;
+    }
+    if (Array.isArray(next[0]) || next.slice(1).some((d) => typeof d !== 'number'))
+      return undefined;
+    shape = next as tf.Shape;
+    widest = Math.max(
+      widest,
+      (shape.slice(1) as number[]).reduce((a, b) => a * b, 1),
+    );
+  }
+  return widest * Float32Array.BYTES_PER_ELEMENT;
 }
