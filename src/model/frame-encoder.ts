@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { BatchEncoder } from './batch-encoder.js';
 import type { Preprocessing } from './framewise-config.js';
 import { pixelsToFloats } from './pixels-to-floats.js';
+import { readAndDispose } from './read-and-dispose.js';
 
 /** Shape of one frame as the encoder takes it. */
 export interface FrameShape {
@@ -71,11 +72,12 @@ export class FrameEncoder implements BatchEncoder {
   /** The layers over `count` frames of floats. */
   private run(floats: Float32Array, count: number): Float32Array {
     const { height, width, channels } = this.shape;
-    return tf.tidy(() => {
+    const embeddings = tf.tidy(() => {
       let x: tf.Tensor = tf.tensor4d(floats, [count, height, width, channels]);
       for (const layer of this.layers) x = layer.apply(x, { training: false }) as tf.Tensor;
-      return x.dataSync() as Float32Array;
+      return x;
     });
+    return readAndDispose(embeddings);
   }
 }
 

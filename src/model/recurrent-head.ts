@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { ModelError } from '../errors.js';
+import { readAndDispose } from './read-and-dispose.js';
 import { isBidirectional, isRecurrent } from './split-model.js';
 
 type LayerConstructor = new (config: tf.serialization.ConfigDict) => tf.layers.Layer;
@@ -91,11 +92,12 @@ export class RecurrentHead {
    */
   classifyWindows(embeddings: Float32Array, windows: number, steps: number): Float32Array {
     if (windows === 0) return new Float32Array(0);
-    return tf.tidy(() => {
+    const scores = tf.tidy(() => {
       let x: tf.Tensor = tf.tensor3d(embeddings, [windows, steps, this.embeddingSize]);
       for (const layer of this.layers) x = layer.apply(x, { training: false }) as tf.Tensor;
-      return x.dataSync() as Float32Array;
+      return x;
     });
+    return readAndDispose(scores);
   }
 
   /** A zero state for a new stream in stateful mode; see {@link RecurrentHead.assertStateful}. */
@@ -164,10 +166,11 @@ export class RecurrentHead {
       for (const layer of this.layers.slice(this.lastRecurrent + 1)) {
         y = layer.apply(y, { training: false }) as tf.Tensor;
       }
-      return { probabilities: y.dataSync() as Float32Array, next: nextState };
+      return { probabilities: y, next: nextState };
     });
     state.replace(next);
-    return emitAt.length === 0 ? new Float32Array(0) : probabilities;
+    const scores = readAndDispose(probabilities);
+    return emitAt.length === 0 ? new Float32Array(0) : scores;
   }
 }
 

@@ -1,0 +1,14 @@
+import type * as tf from '@tensorflow/tfjs';
+
+/**
+ * The values of a tensor that `tf.tidy` returned, then the tensor freed. Returning the values
+ * from inside `tidy` instead makes it walk the typed array element by element, looking for
+ * tensors: 5% of a 240p `label` run's main thread in a profile.
+ */
+export function readAndDispose(tensor: tf.Tensor): Float32Array {
+  try {
+    return tensor.dataSync() as Float32Array;
+  } finally {
+    tensor.dispose();
+  }
+}
