@@ -208,25 +208,25 @@ const files = Array.from({ length: QUEUE_FILES }, () => shortClip.path);
 const single = labelFps(shortClip, modelDir);
 const queueRows = [];
 for (const workers of [1, 2]) {
-  const run = await queueRun(workers, files, modelDir);
+  const run = await queueRun(workers, files, modelDir, shortClip.path);
   const fps = run.frames / run.seconds;
   queueRows.push(
     `| ${workers} | ${run.jobs} × ${QUEUE_FILE_SECONDS} s 240p | ${run.frames} | ${run.seconds.toFixed(2)} | ${fps.toFixed(0)} | ${(fps / single.fps).toFixed(2)} |`,
   );
 }
 process.stdout.write(
-  '\nQueue mode (`framewise worker` processes, jobs added at once; last column: ÷ `label` on one of the files):\n\n' +
+  '\nQueue mode (`framewise worker` processes, each warmed by one job, then jobs added at once; last column: ÷ `label` on one of the files):\n\n' +
     '| worker processes | jobs | frames | seconds | frames/s | ÷ label |\n| ---: | --- | ---: | ---: | ---: | ---: |\n' +
     `${queueRows.join('\n')}\n`,
 );
 
 // Queue mode on one file: what the queue adds to `label` on the same 20 s 240p clip.
 const clip240 = clips[1]!;
-const oneJob = await queueRun(1, [clip240.path], modelDir);
+const oneJob = await queueRun(1, [clip240.path], modelDir, shortClip.path);
 const oneJobFps = oneJob.frames / oneJob.seconds;
 process.stdout.write(
   `\nQueue vs label on one file (${clip240.name}, ${CLIP_SECONDS} s): worker ${oneJobFps.toFixed(0)} frames/s ` +
-    `(from enqueue to completion), label ${labelFpsByClip.get(clip240.name)!.toFixed(0)}: ` +
+    `(worker warmed by one job; from enqueue to completion), label ${labelFpsByClip.get(clip240.name)!.toFixed(0)}: ` +
     `${(oneJobFps / labelFpsByClip.get(clip240.name)!).toFixed(2)}×\n`,
 );
 
