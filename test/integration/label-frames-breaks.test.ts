@@ -63,6 +63,26 @@ describe('labelFrames over a source with breaks: dropped frames and outages', ()
     expect(counters).toMatchObject({ frames: FRAMES - 3, dropped: 3, gaps: 0, encoded: 21 });
   });
 
+  it('window mode for files (fullBatches): windows held for one head call are all labeled, in order, before a drop and at the end', async () => {
+    const plain = await collect(
+      labelFrames(scripted(withDrop), model, { ...options, mode: 'window' }),
+    );
+    const counters = emptyCounters();
+    const batched = await collect(
+      labelFrames(
+        scripted(withDrop),
+        model,
+        { ...options, mode: 'window', fullBatches: true },
+        counters,
+      ),
+    );
+    expect(batched.map((l) => [l.start, l.frame])).toEqual(plain.map((l) => [l.start, l.frame]));
+    batched.forEach((label, i) =>
+      label.scores.forEach((score, c) => expect(score).toBeCloseTo(plain[i]!.scores[c]!, 6)),
+    );
+    expect(counters).toMatchObject({ windows: 15, dropped: 3 });
+  });
+
   it('stateful mode: the state steps over the drop (no reset), which is counted', async () => {
     const counters = emptyCounters();
     const labels = await collect(
