@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BatchEncoder } from './batch-encoder.js';
 import type { Preprocessing } from './framewise-config.js';
+import { featureShapes } from './feature-shapes.js';
 import { pixelsToFloats } from './pixels-to-floats.js';
 import { readAndDispose } from './read-and-dispose.js';
 
@@ -82,28 +83,20 @@ export class FrameEncoder implements BatchEncoder {
 }
 
 /**
- * Bytes of one frame's largest input or output among `layers` (float32), from their output
- * shapes; undefined when a shape cannot be worked out.
+ * Bytes of one frame's largest input or output among `layers` (float32); undefined when a
+ * shape cannot be worked out.
  */
 function widestFeatureBytes(
   layers: readonly tf.layers.Layer[],
   frame: FrameShape,
 ): number | undefined {
-  let shape: tf.Shape = [null, frame.height, frame.width, frame.channels];
-  let widest = frame.height * frame.width * frame.channels;
-  for (const layer of layers) {
-    let next: tf.Shape | tf.Shape[];
-    try {
-      next = layer.computeOutputShape(shape);
-    } catch {
-      return undefined;
-    }
-    if (Array.isArray(next[0]) || next.slice(1).some((d) => typeof d !== 'number'))
-      return undefined;
-    shape = next as tf.Shape;
+  let widest = 0;
+  for (const shape of featureShapes(layers, frame)) {
+    const dims = shape?.slice(1);
+    if (dims === undefined || dims.some((d) => typeof d !== 'number')) return undefined;
     widest = Math.max(
       widest,
-      (shape.slice(1) as number[]).reduce((a, b) => a * b, 1),
+      (dims as number[]).reduce((a, b) => a * b, 1),
     );
   }
   return widest * Float32Array.BYTES_PER_ELEMENT;

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { featureShapes } from './feature-shapes.js';
 import type { FrameShape } from './frame-encoder.js';
 
 /**
@@ -17,27 +18,22 @@ export function poolWholeFrames(
   layers: readonly tf.layers.Layer[],
   frame: FrameShape,
 ): tf.layers.Layer[] {
-  const out: tf.layers.Layer[] = [];
-  let shape: tf.Shape | undefined = [null, frame.height, frame.width, frame.channels];
-  for (const layer of layers) {
-    const height = shape?.[1];
-    const width = shape?.[2];
-    if (isGlobalAverage(layer) && typeof height === 'number' && typeof width === 'number') {
-      const pool = tf.layers.averagePooling2d({
-        name: `${layer.name}_window`,
-        poolSize: [height, width],
-        strides: [height, width],
-        padding: 'valid',
-        dataFormat: 'channelsLast',
-      });
-      const flat = tf.layers.flatten({ name: `${layer.name}_flatten` });
-      out.push(pool, flat);
-    } else {
-      out.push(layer);
+  const shapes = featureShapes(layers, frame);
+  return layers.flatMap((layer, i) => {
+    const height = shapes[i]?.[1];
+    const width = shapes[i]?.[2];
+    if (!isGlobalAverage(layer) || typeof height !== 'number' || typeof width !== 'number') {
+      return [layer];
     }
-    shape = shape === undefined ? undefined : outputShape(layer, shape);
-  }
-  return out;
+    const pool = tf.layers.averagePooling2d({
+      name: `${layer.name}_window`,
+      poolSize: [height, width],
+      strides: [height, width],
+      padding: 'valid',
+      dataFormat: 'channelsLast',
+    });
+    return [pool, tf.layers.flatten({ name: `${layer.name}_flatten` })];
+  });
 }
 
 function isGlobalAverage(layer: tf.layers.Layer): boolean {
@@ -47,13 +43,4 @@ function isGlobalAverage(layer: tf.layers.Layer): boolean {
     config.dataFormat !== 'channelsFirst' &&
     config.keepdims !== true
   );
-}
-
-function outputShape(layer: tf.layers.Layer, input: tf.Shape): tf.Shape | undefined {
-  try {
-    const shape = layer.computeOutputShape(input);
-    return Array.isArray(shape[0]) ? undefined : (shape as tf.Shape);
-  } catch {
-    return undefined;
-  }
 }
