@@ -84,6 +84,14 @@ export interface FrameSourceOptions {
    * @defaultValue false
    */
   readonly arrivalTimes?: boolean;
+  /**
+   * With `overload: 'drop'`, frames beyond `highWaterFrames` are dropped only while this says
+   * the reader is behind its source. A live stream's reader passes its load: a healthy reader
+   * of a bursty source (an HLS segment arrives at once, 50 frames and more) must not lose the
+   * burst's frames, only a reader too slow for the stream sheds.
+   * @defaultValue always behind: the high-water mark alone decides
+   */
+  readonly readerBehind?: () => boolean;
 }
 
 /** Largest accepted frame side, in pixels: one 8192×8192 RGB frame is already 192 MiB. */

@@ -258,7 +258,7 @@ export class FrameSource implements AsyncIterable<Frame> {
     this.ready.push(
       this.options.arrivalTimes ? { ...frame, capturedAt: performance.now() } : frame,
     );
-    if (this.options.overload === 'drop') this.shed();
+    if (this.options.overload === 'drop' && (this.options.readerBehind?.() ?? true)) this.shed();
   }
 
   /** Drops the oldest unread frames beyond the high-water mark; the survivor notes the count. */

@@ -161,6 +161,7 @@ export class LiveFrameSource {
       inputArgs: [...LIVE_INPUT_ARGS, ...(this.source.inputArgs ?? [])],
       firstIndex: this.nextIndex,
       arrivalTimes: true,
+      readerBehind: () => this.load.busy,
     });
   }
 

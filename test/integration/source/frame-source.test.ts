@@ -175,6 +175,21 @@ describe('FrameSource on a lossless 99×99 video (png in Matroska, 25 fps, 2 s)'
     await source.close();
   });
 
+  it('overload drop sheds nothing while readerBehind says the reader keeps up (a burst, not overload)', async () => {
+    const source = await open(video, {
+      highWaterFrames: 4,
+      overload: 'drop',
+      readerBehind: () => false,
+    });
+    const first = await source.read(1);
+    // ffmpeg decodes far ahead meanwhile: a burst larger than the mark.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(source.queuedFrames).toBeGreaterThan(4);
+    const rest = await readAll(source, 16);
+    expect(source.droppedFrames).toBe(0);
+    expect([...first, ...rest].map((f) => f.index)).toEqual(range(50, (i) => i));
+  });
+
   it('yields single frames from for await, and leaving the loop early closes the source', async () => {
     const all: Frame[] = [];
     for await (const frame of await open(video)) all.push(frame);
