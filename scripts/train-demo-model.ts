@@ -41,7 +41,7 @@ import {
 
 const root = packageRoot();
 /** Chosen on the validation sets (see README, "The demo model"). */
-const DEFAULTS = { train: 'train-v2', encoder: 'histogram', shift: '1' } as const;
+const DEFAULTS = { train: 'train-v2', encoder: 'histogram', shift: '1', grid: '1' } as const;
 const { values } = parseArgs({
   options: {
     // Never models/demo unless asked: a candidate is copied there only if it beats the shipped model.
@@ -50,6 +50,7 @@ const { values } = parseArgs({
     train: { type: 'string', default: DEFAULTS.train },
     encoder: { type: 'string', default: DEFAULTS.encoder },
     shift: { type: 'string', default: DEFAULTS.shift },
+    grid: { type: 'string', default: DEFAULTS.grid },
     'no-splice': { type: 'boolean', default: false },
     heldout: { type: 'boolean', default: false },
   },
@@ -155,9 +156,9 @@ function framewise(args: string[]): string {
 
 // The seed architecture, with the designed histogram encoder or its seeded random one; the head
 // keeps its seeded weights.
-const init = join(data, `init-model-${values.encoder}`);
+const init = join(data, `init-model-${values.encoder}-grid${values.grid}`);
 await useBackend('cpu');
-const model = buildSeedModel({ seed: 1 });
+const model = buildSeedModel({ seed: 1, poolingGrid: Number(values.grid) });
 if (values.encoder === 'histogram') setHistogramEncoder(model);
 await saveModelToDirectory(model, init);
 model.dispose();

@@ -22,9 +22,10 @@ const FOLDABLE_RECURRENT = new Set(['LSTM', 'GRU', 'SimpleRNN']);
  * - a BatchNormalization (an affine map per channel at inference) into the convolution after
  *   it, when that convolution pads nothing (1×1 or `valid`), so the affine's offset never meets
  *   a zero pad;
- * - a BatchNormalization before the final GlobalAveragePooling2D through the pooling (an
- *   average of an affine map is the affine map of the average) into the first recurrent
- *   layer's input kernel and bias;
+ * - a BatchNormalization before the final GlobalAveragePooling2D, or before a final `valid`
+ *   AveragePooling2D and Flatten (a grid of averages), through the pooling (an average of an
+ *   affine map is the affine map of the average) into the first recurrent layer's input kernel
+ *   and bias;
  * - the input scale (`pixel × scale`, offset 0) into the first convolution.
  * The model's own layers are left untouched (training and `predict()` still use them).
  */
@@ -58,7 +59,7 @@ export function foldBatchNorm(
       continue;
     }
     const recurrent = headLayers[0];
-    const last = i === layers.length - 2 && next?.getClassName() === 'GlobalAveragePooling2D';
+    const last = poolsLast(layers, i + 1);
     if (isBatchNorm(layer) && last && recurrent !== undefined && foldableRecurrent(recurrent)) {
       const [a, b] = affine(layer);
       headLayers = [
@@ -86,6 +87,18 @@ function flatten(layer: tf.layers.Layer): tf.layers.Layer[] {
   return inner === undefined
     ? [layer]
     : inner.filter((l) => l.getClassName() !== 'InputLayer').flatMap(flatten);
+}
+
+/**
+ * Whether `layers` from `from` on are only an average pooling into the embedding: a
+ * GlobalAveragePooling2D, or a channels-last AveragePooling2D that pads nothing then a Flatten.
+ */
+function poolsLast(layers: readonly tf.layers.Layer[], from: number): boolean {
+  const rest = layers.slice(from).map((l) => l.getClassName());
+  if (rest.length === 1) return rest[0] === 'GlobalAveragePooling2D';
+  if (rest.length !== 2 || rest[0] !== 'AveragePooling2D' || rest[1] !== 'Flatten') return false;
+  const config = layers[from]!.getConfig();
+  return config.padding === 'valid' && config.dataFormat !== 'channelsFirst';
 }
 
 function isConv(layer: tf.layers.Layer): boolean {
@@ -146,14 +159,24 @@ function scaleConv(conv: tf.layers.Layer, a: tf.Tensor1D, b: tf.Tensor1D): tf.Te
   });
 }
 
-/** Recurrent weights after an input affine: input kernel rows × a; bias + b · kernel. */
-function scaleRecurrent(layer: tf.layers.Layer, a: tf.Tensor1D, b: tf.Tensor1D): tf.Tensor[] {
+/**
+ * Recurrent weights after an input affine: input kernel rows × a; bias + b · kernel. The
+ * embedding of a grid of pooled cells is the channels of each cell in turn (Flatten of
+ * `[rows, columns, channels]`): `a` and `b` repeat once per cell.
+ */
+function scaleRecurrent(
+  layer: tf.layers.Layer,
+  perChannelA: tf.Tensor1D,
+  perChannelB: tf.Tensor1D,
+): tf.Tensor[] {
   return tf.tidy(() => {
     const [kernel, recurrentKernel, bias] = layer.getWeights() as [
       tf.Tensor2D,
       tf.Tensor2D,
       tf.Tensor1D,
     ];
+    const cells = kernel.shape[0] / perChannelA.size;
+    const [a, b] = [perChannelA.tile([cells]), perChannelB.tile([cells])];
     return [
       kernel.mul(a.reshape([-1, 1])),
       recurrentKernel.clone(),

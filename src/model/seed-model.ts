@@ -38,16 +38,30 @@ export interface SeedModelOptions {
    */
   classes?: number;
   /**
+   * Cells per side of the encoder's final average pooling. 1 is the seed's
+   * GlobalAveragePooling2D: an embedding of 64 whole-frame averages, blind to where in the
+   * frame anything is. g > 1 pools the feature map into a g×g grid of averages instead
+   * (`AveragePooling2D` then `Flatten`), a 64·g²-wide embedding that keeps the frame's coarse
+   * layout.
+   * @defaultValue 1
+   */
+  poolingGrid?: number;
+  /**
    * Seed of the weight initialisers, for reproducible models.
    * @defaultValue 1
    */
   seed?: number;
 }
 
+/** Side of the seed encoder's first convolution kernel, and its stride. */
+const FIRST_KERNEL = 3;
+const FIRST_STRIDE = 2;
+
 /**
  * Builds the classic Keras video classifier framewise is made for:
  * `TimeDistributed(Conv2D 6@3×3 stride 2 relu → BatchNorm → Conv2D 64@1×1 relu → BatchNorm →
- * GlobalAveragePooling2D) → LSTM(32) → Dense(classes, softmax)`, input 4×99×99×3 by default.
+ * GlobalAveragePooling2D) → LSTM(32) → Dense(classes, softmax)`, input 4×99×99×3 by default
+ * (`poolingGrid` > 1 swaps the global pooling for a grid of averages).
  */
 export function buildSeedModel(options: SeedModelOptions = {}): tf.Sequential {
   const {
@@ -58,8 +72,12 @@ export function buildSeedModel(options: SeedModelOptions = {}): tf.Sequential {
     recurrent = 'lstm',
     recurrentUnits = [32],
     classes = 2,
+    poolingGrid = 1,
     seed = 1,
   } = options;
+  if (!Number.isInteger(poolingGrid) || poolingGrid < 1) {
+    throw new RangeError(`poolingGrid must be an integer >= 1, got ${poolingGrid}`);
+  }
   const init = (offset: number) => tf.initializers.glorotUniform({ seed: seed + offset });
   const encoder = tf.sequential({
     name: 'encoder',
@@ -67,8 +85,8 @@ export function buildSeedModel(options: SeedModelOptions = {}): tf.Sequential {
       tf.layers.conv2d({
         inputShape: [height, width, channels],
         filters: 6,
-        kernelSize: 3,
-        strides: 2,
+        kernelSize: FIRST_KERNEL,
+        strides: FIRST_STRIDE,
         activation: 'relu',
         kernelInitializer: init(0),
       }),
@@ -80,7 +98,7 @@ export function buildSeedModel(options: SeedModelOptions = {}): tf.Sequential {
         kernelInitializer: init(1),
       }),
       tf.layers.batchNormalization(),
-      tf.layers.globalAveragePooling2d({}),
+      ...pooling(poolingGrid, height, width),
     ],
   });
   const model = tf.sequential({ name: 'video_classifier' });
@@ -100,6 +118,22 @@ export function buildSeedModel(options: SeedModelOptions = {}): tf.Sequential {
     tf.layers.dense({ units: classes, activation: 'softmax', kernelInitializer: init(30) }),
   );
   return model;
+}
+
+/**
+ * The encoder's last layers: whole-frame averages, or averages over a grid of equal cells
+ * (`valid` pooling: a remainder row or column of the feature map is left out).
+ */
+function pooling(grid: number, height: number, width: number): tf.layers.Layer[] {
+  if (grid === 1) return [tf.layers.globalAveragePooling2d({})];
+  const side = (pixels: number) => Math.floor((pixels - FIRST_KERNEL) / FIRST_STRIDE) + 1;
+  const cell: [number, number] = [Math.floor(side(height) / grid), Math.floor(side(width) / grid)];
+  if (cell[0] < 1 || cell[1] < 1) {
+    throw new RangeError(
+      `poolingGrid must be at most the encoder's feature map side (${Math.min(side(height), side(width))}), got ${grid}`,
+    );
+  }
+  return [tf.layers.averagePooling2d({ poolSize: cell, strides: cell }), tf.layers.flatten()];
 }
 
 function recurrentLayer(

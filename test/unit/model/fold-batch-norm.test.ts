@@ -46,24 +46,53 @@ describe('foldBatchNorm', () => {
     plain.dispose();
   });
 
-  it('gives the same window and stateful scores within 1e-4', async () => {
-    const { model } = await saveSeedModel({ height: SIZE, width: SIZE, seed: 5, classes: 3 });
+  it('folds the last BatchNorm through a grid of averages into the LSTM', async () => {
+    const { model } = await saveSeedModel({ height: SIZE, width: SIZE, seed: 3, poolingGrid: 2 });
     const plain = prepareModel(model, {}, 'memory', { fold: false });
-    const fast = prepareModel(model, {}, 'memory');
-    const input = frames(8);
-    const e1 = plain.encoder.encode(input);
-    const e2 = fast.encoder.encode(input);
-    // The BatchNorm before the pooling moved into the LSTM: compare what the head makes of them.
-    const d = plain.split.embeddingSize;
-    expectClose(
-      plain.head.classifyWindows(e1.subarray(0, 4 * d), 1, 4),
-      fast.head.classifyWindows(e2.subarray(0, 4 * d), 1, 4),
+    const folded = foldBatchNorm(
+      plain.split.encoderLayers,
+      plain.split.headLayers,
+      DEFAULT_PREPROCESSING,
     );
-    expectClose(plain.head.classifyWindows(e1, 2, 4), fast.head.classifyWindows(e2, 2, 4));
-    const [s1, s2] = [plain.head.createState(), fast.head.createState()];
-    expectClose(plain.head.step(s1, e1, 8, [3, 5, 7]), fast.head.step(s2, e2, 8, [3, 5, 7]));
-    s1.dispose();
-    s2.dispose();
+    expect(folded.folded).toBe(3);
+    expect(folded.encoderLayers.map((l) => l.getClassName())).toEqual([
+      'Conv2D',
+      'Conv2D',
+      'AveragePooling2D',
+      'Flatten',
+    ]);
+    for (const layer of folded.created) layer.dispose();
     plain.dispose();
   });
+
+  it.each([1, 2])(
+    'gives the same window and stateful scores within 1e-4 (pooling grid %i)',
+    async (poolingGrid) => {
+      const { model } = await saveSeedModel({
+        height: SIZE,
+        width: SIZE,
+        seed: 5,
+        classes: 3,
+        poolingGrid,
+      });
+      const plain = prepareModel(model, {}, 'memory', { fold: false });
+      const fast = prepareModel(model, {}, 'memory');
+      const input = frames(8);
+      const e1 = plain.encoder.encode(input);
+      const e2 = fast.encoder.encode(input);
+      // The BatchNorm before the pooling moved into the LSTM: compare what the head makes of them.
+      const d = plain.split.embeddingSize;
+      expect(d).toBe(64 * poolingGrid ** 2);
+      expectClose(
+        plain.head.classifyWindows(e1.subarray(0, 4 * d), 1, 4),
+        fast.head.classifyWindows(e2.subarray(0, 4 * d), 1, 4),
+      );
+      expectClose(plain.head.classifyWindows(e1, 2, 4), fast.head.classifyWindows(e2, 2, 4));
+      const [s1, s2] = [plain.head.createState(), fast.head.createState()];
+      expectClose(plain.head.step(s1, e1, 8, [3, 5, 7]), fast.head.step(s2, e2, 8, [3, 5, 7]));
+      s1.dispose();
+      s2.dispose();
+      plain.dispose();
+    },
+  );
 });
