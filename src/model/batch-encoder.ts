@@ -11,6 +11,11 @@ export interface BatchEncoder {
    */
   readonly parallelism: number;
   /**
+   * Whether `encode` runs beside the calling thread (worker threads): the driver then reads
+   * and labels while batches encode, even with one thread.
+   */
+  readonly concurrent: boolean;
+  /**
    * Encodes `frames` (each `height × width × channels` bytes, the model's input).
    * @returns `frames.length × embeddingSize` floats, frame after frame.
    */

@@ -154,6 +154,9 @@ export class EncoderPool implements BatchEncoder {
     return this.threads.length;
   }
 
+  /** Always: batches encode on the threads while the caller reads and labels. */
+  readonly concurrent = true;
+
   /** Encodes `frames` on the next free thread, possibly in one batch with other requests. */
   encode(frames: readonly Uint8Array[]): Promise<Float32Array> {
     if (frames.length === 0) return Promise.resolve(new Float32Array(0));

@@ -32,6 +32,7 @@ export class FrameEncoder implements BatchEncoder {
   readonly embeddingSize: number;
   /** One batch at a time, on the calling thread. */
   readonly parallelism = 1;
+  readonly concurrent = false;
   private readonly frameLength: number;
   /** Reused between calls: the float input of the last batch; grows to the largest batch. */
   private input = new Float32Array(0);

@@ -137,10 +137,11 @@ export async function* windowLabels(
 
 /**
  * Batches to keep between reading and labeling: one per encoder thread plus the one being
- * read, so that every thread stays busy; one (no overlap) for an encoder on this thread.
+ * read, so that every thread stays busy while this thread reads and runs the head; one (no
+ * overlap) for an encoder on this thread.
  */
 export function batchesInFlight(encoder: BatchEncoder): number {
-  return encoder.parallelism > 1 ? encoder.parallelism + 1 : 1;
+  return encoder.concurrent ? encoder.parallelism + 1 : 1;
 }
 
 /** With `stride > window` some frames lie in no window: they need no CNN pass. */
