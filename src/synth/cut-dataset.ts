@@ -3,8 +3,16 @@ import { join } from 'node:path';
 import { renderShots, type Shot } from './render-shots.js';
 import { SeededRandom } from './seeded-random.js';
 
-/** lavfi sources the synthetic shots can come from. */
+/**
+ * What synthetic shots can show: a lavfi source by name, or one of two procedural textures
+ * made from lavfi sources and filters, each shot with its own seeded parameters:
+ * - `plasma`: sums of sines in each colour channel (`nullsrc` and `geq`), smooth colour waves;
+ * - `grain-blobs`: seeded static noise blurred into blobs of one size, contrast raised, with
+ *   a seeded colour cast.
+ */
 export type ShotSource =
+  | 'plasma'
+  | 'grain-blobs'
   | 'testsrc'
   | 'testsrc2'
   | 'mandelbrot'
@@ -142,15 +150,57 @@ function makeShot(random: SeededRandom, options: CutDatasetOptions, seconds: num
     `:y='${margin.y / 2}+${margin.y / 2}*cos(t*${(speed * 0.7).toFixed(3)}+${phase.toFixed(2)})'`;
   const hue = `hue=h='${random.between(0, 360).toFixed(0)}+${random.between(-hueDrift, hueDrift).toFixed(1)}*t'`;
   const grain = `noise=alls=${random.integer(...noise)}:allf=t`;
+  const { source, texture } = sourceWithOptions(random, random.pick(options.sources));
   return {
-    source: sourceWithOptions(random, random.pick(options.sources)),
+    source,
     seconds,
     sourceSize: { width: width + margin.x, height: height + margin.y },
-    filters: `${pan},${hue},${grain}`,
+    filters: `${texture === undefined ? '' : `${texture},`}${pan},${hue},${grain}`,
   };
 }
 
-function sourceWithOptions(random: SeededRandom, source: ShotSource): string {
+/** A lavfi source with seeded options, and the filters that make a procedural texture of it. */
+function sourceWithOptions(
+  random: SeededRandom,
+  kind: ShotSource,
+): { source: string; texture?: string } {
+  switch (kind) {
+    case 'plasma':
+      return { source: 'nullsrc', texture: plasma(random) };
+    case 'grain-blobs': {
+      // Noise on mid-grey (so that contrast cannot clip it flat), blurred into blobs; contrast
+      // brings them back out of the average, then a seeded colour cast.
+      const cast = () => random.between(-0.5, 0.5).toFixed(2);
+      return {
+        source: 'color=c=gray',
+        texture:
+          `noise=alls=100:all_seed=${random.integer(0, 1e6)},boxblur=${random.integer(1, 12)}:2,` +
+          `eq=contrast=${random.between(3, 8).toFixed(1)}:saturation=${random.between(1, 3).toFixed(1)},` +
+          `colorbalance=rm=${cast()}:gm=${cast()}:bm=${cast()}`,
+      };
+    }
+    default:
+      return { source: lavfiSource(random, kind) };
+  }
+}
+
+/**
+ * `geq` over RGB planes: per channel, the product of two sine waves of seeded direction,
+ * wavelength (15–200 pixels), drift and phase.
+ */
+function plasma(random: SeededRandom): string {
+  const wave = () => {
+    const cyclesPerPixel = 1 / random.between(15, 200);
+    const angle = random.between(0, Math.PI);
+    const fx = (cyclesPerPixel * Math.cos(angle)).toFixed(5);
+    const fy = (cyclesPerPixel * Math.sin(angle)).toFixed(5);
+    return `sin(2*PI*(X*${fx}+Y*${fy})+T*${random.between(-2, 2).toFixed(2)}+${random.between(0, 6.28).toFixed(2)})`;
+  };
+  const channel = () => `'128+127*${wave()}*${wave()}'`;
+  return `format=gbrp,geq=r=${channel()}:g=${channel()}:b=${channel()}`;
+}
+
+function lavfiSource(random: SeededRandom, source: ShotSource): string {
   switch (source) {
     case 'color':
       return `color=c=0x${random.colour()}`;
