@@ -97,10 +97,11 @@ describe('EncoderPool (the CNN on worker threads)', () => {
   });
 
   it('a thread that dies fails only the batch it held; a new thread serves what comes next', async () => {
-    const pool = await EncoderPool.start({ location: dir, threads: 1 });
+    const pool = await EncoderPool.start({ location: dir, threads: 1, maxBatchFrames: 2048 });
     try {
-      // Sent at once; the thread is stopped before it can reply.
-      const held = pool.encode(frames(32, 11));
+      // Sent at once; the thread is stopped before it can reply. The batch is large: one of 32
+      // frames was once encoded and answered before the termination took effect.
+      const held = pool.encode(frames(2048, 11));
       await killThread(pool, 0);
       await expect(held).rejects.toThrow(
         /an encoder thread exited with code 1; its batch was lost/,
