@@ -24,46 +24,33 @@ describe('foldBatchNorm', () => {
     await useBackend('cpu');
   });
 
-  it('folds the seed encoder: input scale and both BatchNorms, leaving the model as it was', async () => {
-    const { model } = await saveSeedModel({ height: SIZE, width: SIZE, seed: 3 });
-    const plain = prepareModel(model, {}, 'memory', { fold: false });
-    const before = tf.memory().numTensors;
-    const folded = foldBatchNorm(
-      plain.split.encoderLayers,
-      plain.split.headLayers,
-      DEFAULT_PREPROCESSING,
-    );
-    expect(folded.folded).toBe(3);
-    expect(folded.encoderLayers.map((l) => l.getClassName())).toEqual([
-      'Conv2D',
-      'Conv2D',
-      'GlobalAveragePooling2D',
-    ]);
-    expect(folded.preprocessing.scale).toBe(1);
-    expect(plain.split.encoderLayers).toHaveLength(1);
-    for (const layer of folded.created) layer.dispose();
-    expect(tf.memory().numTensors).toBe(before);
-    plain.dispose();
-  });
-
-  it('folds the last BatchNorm through a grid of averages into the LSTM', async () => {
-    const { model } = await saveSeedModel({ height: SIZE, width: SIZE, seed: 3, poolingGrid: 2 });
-    const plain = prepareModel(model, {}, 'memory', { fold: false });
-    const folded = foldBatchNorm(
-      plain.split.encoderLayers,
-      plain.split.headLayers,
-      DEFAULT_PREPROCESSING,
-    );
-    expect(folded.folded).toBe(3);
-    expect(folded.encoderLayers.map((l) => l.getClassName())).toEqual([
-      'Conv2D',
-      'Conv2D',
-      'AveragePooling2D',
-      'Flatten',
-    ]);
-    for (const layer of folded.created) layer.dispose();
-    plain.dispose();
-  });
+  it.each([
+    { poolingGrid: 1, pooling: ['GlobalAveragePooling2D'] },
+    { poolingGrid: 2, pooling: ['AveragePooling2D', 'Flatten'] },
+  ])(
+    'folds the seed encoder (pooling grid $poolingGrid): input scale and both BatchNorms, the last through the pooling, leaving the model as it was',
+    async ({ poolingGrid, pooling }) => {
+      const { model } = await saveSeedModel({ height: SIZE, width: SIZE, seed: 3, poolingGrid });
+      const plain = prepareModel(model, {}, 'memory', { fold: false });
+      const before = tf.memory().numTensors;
+      const folded = foldBatchNorm(
+        plain.split.encoderLayers,
+        plain.split.headLayers,
+        DEFAULT_PREPROCESSING,
+      );
+      expect(folded.folded).toBe(3);
+      expect(folded.encoderLayers.map((l) => l.getClassName())).toEqual([
+        'Conv2D',
+        'Conv2D',
+        ...pooling,
+      ]);
+      expect(folded.preprocessing.scale).toBe(1);
+      expect(plain.split.encoderLayers).toHaveLength(1);
+      for (const layer of folded.created) layer.dispose();
+      expect(tf.memory().numTensors).toBe(before);
+      plain.dispose();
+    },
+  );
 
   it.each([1, 2])(
     'gives the same window and stateful scores within 1e-4 (pooling grid %i)',
