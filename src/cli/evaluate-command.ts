@@ -42,6 +42,10 @@ export const EVALUATE_COMMAND_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   fps: { type: 'string', valueName: '<F>', help: "as for label [the video's rate]" },
   mode: { type: 'string', valueName: '<window|stateful>', help: 'as for label [window]' },
   backend: { type: 'string', valueName: '<auto|tensorflow|wasm|cpu>', help: 'as for label [auto]' },
+  errors: {
+    type: 'boolean',
+    help: "list each video's false and missed events, with their times, on stderr",
+  },
   help: { type: 'boolean', help: 'show this help' },
 };
 
@@ -50,7 +54,8 @@ const USAGE = `usage: framewise evaluate --data <dir> [options]
 Labels every annotated video and scores event detection: a run of windows labeled <event> is
 one detected event at its first window's time; a true event is the start of an annotated
 <event> segment; a detection within --tolerance of a true event, each used once, is a hit.
-Prints {"videos","events","detected","truePositives","falsePositives","falseNegatives","precision","recall"}.
+Prints {"videos","events","detected","truePositives","falsePositives","falseNegatives","precision","recall"};
+per video, its counts on stderr (with --errors, also the time of each false and missed event).
 
 options:
 ${formatOptions(EVALUATE_COMMAND_OPTIONS)}
@@ -102,6 +107,12 @@ export async function evaluateCommand(args: readonly string[], io: CommandIo): P
       io.stderr.write(
         `${video}: ${truth.length} events, precision ${scores.precision.toFixed(3)}, recall ${scores.recall.toFixed(3)}\n`,
       );
+      if (values.errors === true) {
+        for (const t of scores.falseEvents)
+          io.stderr.write(`  false ${event} at ${t.toFixed(3)} s\n`);
+        for (const t of scores.missedEvents)
+          io.stderr.write(`  missed ${event} at ${t.toFixed(3)} s\n`);
+      }
     }
   } finally {
     model.dispose();

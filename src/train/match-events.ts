@@ -12,6 +12,14 @@ export interface EventScores {
   readonly recall: number;
 }
 
+/** {@link EventScores} with the events behind the errors. */
+export interface EventMatch extends EventScores {
+  /** Times of the detections that matched no true event, ascending. */
+  readonly falseEvents: readonly number[];
+  /** Times of the true events no detection matched, ascending. */
+  readonly missedEvents: readonly number[];
+}
+
 /**
  * Matches detected event times to true ones, each at most once, greedily in time order, when
  * they are at most `toleranceSec` apart.
@@ -20,9 +28,9 @@ export function matchEvents(
   detected: readonly number[],
   truth: readonly number[],
   toleranceSec: number,
-): EventScores {
+): EventMatch {
   const open = [...truth].sort((a, b) => a - b);
-  let truePositives = 0;
+  const falseEvents: number[] = [];
   for (const t of [...detected].sort((a, b) => a - b)) {
     let best = -1;
     for (const [i, candidate] of open.entries()) {
@@ -33,16 +41,18 @@ export function matchEvents(
         best = i;
       }
     }
-    if (best >= 0) {
-      open.splice(best, 1);
-      truePositives++;
-    }
+    if (best >= 0) open.splice(best, 1);
+    else falseEvents.push(t);
   }
-  return addRates({
-    truePositives,
-    falsePositives: detected.length - truePositives,
-    falseNegatives: open.length,
-  });
+  return {
+    ...addRates({
+      truePositives: detected.length - falseEvents.length,
+      falsePositives: falseEvents.length,
+      falseNegatives: open.length,
+    }),
+    falseEvents,
+    missedEvents: open,
+  };
 }
 
 /** Adds precision and recall to counts (of one video, or summed over many). */

@@ -10,6 +10,8 @@ describe('matchEvents', () => {
       falseNegatives: 1,
       precision: 0.5,
       recall: 2 / 3,
+      falseEvents: [1.1, 9.0],
+      missedEvents: [6.0],
     });
   });
 
