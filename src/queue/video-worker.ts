@@ -15,6 +15,10 @@ import type { VideoWorkerOptions } from './video-worker-options.js';
 
 /** Abort reason of jobs stopped because the worker shuts down: they go back to the queue. */
 const SHUTDOWN = 'framewise:shutdown';
+/** How long each step of closing may wait on Redis once the jobs' grace is over. */
+const REDIS_CLOSE_MS = 3000;
+/** How often the shutdown checks whether the running jobs have ended. */
+const POLL_MS = 100;
 
 /**
  * A BullMQ worker on the `videos` queue: runs the labeling pipeline for each job with the
@@ -31,6 +35,8 @@ export class VideoWorker {
   /** Reads the queue's depth for the metrics; only when the worker serves metrics. */
   private readonly queue: Queue | undefined;
   private closing: Promise<void> | undefined;
+  /** Jobs between the start and the end of {@link VideoWorker.process}. */
+  private running = 0;
 
   private constructor(private readonly options: VideoWorkerOptions) {
     this.redis = createRedis(options.redisUrl);
@@ -111,35 +117,37 @@ export class VideoWorker {
     return this.closing;
   }
 
+  /**
+   * Every wait here is bounded, because a command to a Redis that is down waits for it to come
+   * back. BullMQ's own `close()` waits on Redis at each step and cannot be forced once begun,
+   * so the worker pauses (takes no new job), gives the running jobs the grace period, hands back
+   * those still running (each waits at most {@link REDIS_CLOSE_MS} on Redis), and only then
+   * closes BullMQ, forced: nothing is left to wait for. Connections that do not close in time
+   * are dropped. A job that could not be handed back is not lost: its lock expires and another
+   * worker takes it up as stalled.
+   */
   private async shutdown(): Promise<void> {
     const { logger, shutdownGraceMs } = this.options;
     logger.info({ graceMs: shutdownGraceMs }, 'shutting down: no new jobs');
-    const closed = this.worker.close();
-    let timer: NodeJS.Timeout | undefined;
-    const graceOver = new Promise<'grace over'>((resolve) => {
-      timer = setTimeout(() => resolve('grace over'), shutdownGraceMs);
-    });
-    try {
-      if ((await Promise.race([closed, graceOver])) === 'grace over') {
-        logger.warn('grace period over: handing the running jobs back to the queue');
-        this.worker.cancelAllJobs(SHUTDOWN);
-        await closed;
-      }
-    } finally {
-      clearTimeout(timer);
+    await settlesWithin(this.worker.pause(true), REDIS_CLOSE_MS);
+    const idle = () => this.running === 0;
+    if (!(await holdsWithin(idle, shutdownGraceMs))) {
+      logger.warn('grace period over: handing the running jobs back to the queue');
+      this.worker.cancelAllJobs(SHUTDOWN);
+      await holdsWithin(idle, REDIS_CLOSE_MS);
+    }
+    if (!(await settlesWithin(this.worker.close(true), REDIS_CLOSE_MS))) {
+      logger.warn({ redis: this.redis.status }, 'Redis does not answer: dropping the connections');
+      await settlesWithin(this.worker.disconnect(), REDIS_CLOSE_MS);
     }
     this.options.metrics?.observeQueue(undefined);
-    try {
-      await this.queue?.close();
-    } catch (error) {
-      logger.warn({ err: error }, 'closing the metrics queue failed');
+    if (this.queue !== undefined && !(await settlesWithin(this.queue.close(), REDIS_CLOSE_MS))) {
+      logger.warn('closing the metrics queue timed out');
     }
     for (const client of [this.subscriber, this.redis]) {
-      try {
-        await client.quit();
-      } catch (error) {
-        logger.warn({ err: error }, 'closing a Redis connection failed');
-      }
+      // QUIT fails at once while reconnecting, and the reconnect timer would keep running.
+      await settlesWithin(client.quit(), REDIS_CLOSE_MS);
+      if (client.status !== 'end') client.disconnect();
     }
   }
 
@@ -180,6 +188,7 @@ export class VideoWorker {
     const logger = this.options.logger.child(jobFields(job));
     const { metrics } = this.options;
     metrics?.jobStarted();
+    this.running++;
     let outcome: JobOutcome = 'failed';
     try {
       const { url, options, live } = parseVideoJob(job.data);
@@ -213,6 +222,7 @@ export class VideoWorker {
       if (outcome !== 'cancelled') outcome = attemptOutcome(thrown, job, signal);
       throw thrown;
     } finally {
+      this.running--;
       metrics?.jobEnded(outcome);
     }
   }
@@ -258,4 +268,29 @@ function attemptOutcome(
   if (error instanceof UnrecoverableError) return 'failed';
   // BullMQ retries while attempts remain; attemptsMade does not count this attempt yet.
   return job.attemptsMade + 1 < (job.opts.attempts ?? 1) ? 'retried' : 'failed';
+}
+
+/** True once `promise` settles (resolved or rejected: the caller only waits), false after `ms`. */
+async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([promise.then(done, done), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function done(): true {
+  return true;
+}
+
+/** True as soon as `condition()` holds (checked every {@link POLL_MS}), false after `ms`. */
+async function holdsWithin(condition: () => boolean, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() >= deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
+  return true;
 }

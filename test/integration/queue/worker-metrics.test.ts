@@ -138,6 +138,25 @@ describe('worker metrics and health endpoints (--metrics-port)', () => {
     expect(await worker.stop()).toBe(0);
   });
 
+  it('SIGTERM after Redis went away exits 0 long before the grace period is over', async () => {
+    const redisPort = await freePort();
+    const url = `redis://127.0.0.1:${redisPort}`;
+    const server = await startPrivateRedis(redisPort, url);
+    const worker = await startWorker(['--model', model, '--threads', '0'], { REDIS_URL: url });
+    // Gone, and the worker told at once: every step of closing waits on Redis unless bounded.
+    await server.stop();
+    const started = Date.now();
+    const code = await Promise.race([
+      worker.stop(),
+      new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), 20_000)),
+    ]);
+    if (code === 'hung') await worker.stop('SIGKILL');
+    expect(code).toBe(0);
+    // No job was running: nothing to give the default 25 s of grace to.
+    expect(Date.now() - started).toBeLessThan(15_000);
+    expect(worker.logs.some((l) => l.msg === 'worker stopped')).toBe(true);
+  });
+
   it('refuses a metrics port out of range with exit status 2', async () => {
     const result = await runCli(['worker', '--metrics-port', '70000']);
     expect(result.code).toBe(2);
