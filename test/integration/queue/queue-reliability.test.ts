@@ -4,6 +4,8 @@ import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { bundledModelDir } from '../../../src/model/bundled-model.js';
 import { runCli } from '../../helpers/cli.js';
+import { freePort } from '../../helpers/free-port.js';
+import { startPrivateRedis } from '../../helpers/private-redis.js';
 import {
   deletePrefix,
   freshPrefix,
@@ -170,5 +172,33 @@ describe('queue reliability', () => {
     expect(status.failedReason).toMatch(/cancelled/);
     expect((await queue.getJob(jobId))?.attemptsMade).toBe(1);
     await waitFor(() => ffmpegProcessesRunning(mark) === 0, 5000);
+  });
+
+  it('SIGTERM with a job running and Redis gone: the worker exits 0, its ffmpeg killed', async () => {
+    setUp();
+    const port = await freePort();
+    const url = `redis://127.0.0.1:${port}`;
+    const server = await startPrivateRedis(port, url);
+    try {
+      const mark = `${process.pid}-gone`;
+      const worker = await startWorker(workerArgs('--shutdown-grace', '500'), {
+        REDIS_URL: url,
+        FRAMEWISE_TEST_OWNER: mark,
+      });
+      workers.push(worker);
+      const added = await runCli(['enqueue', video, '--media-root', dirname(video)], {
+        REDIS_URL: url,
+      });
+      expect(added.code).toBe(0);
+      await waitFor(() => ffmpegProcessesRunning(mark) === 1);
+      // The job can neither finish nor be handed back: every wait on Redis must give up.
+      await server.stop();
+      const stopping = Date.now();
+      expect(await worker.stop('SIGTERM')).toBe(0);
+      expect(Date.now() - stopping).toBeLessThan(15_000);
+      expect(ffmpegProcessesRunning(mark)).toBe(0);
+    } finally {
+      await server.stop();
+    }
   });
 });
