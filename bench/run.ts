@@ -15,6 +15,7 @@ import { loadModel } from '../src/model/load-model.js';
 import { saveModelToDirectory } from '../src/model/model-files.js';
 import { buildSeedModel } from '../src/model/seed-model.js';
 import { buildFfmpegArgs } from '../src/source/ffmpeg-args.js';
+import { MAX_DECODE_AHEAD_FRAMES } from '../src/source/frame-source-options.js';
 import { findFfmpeg } from '../src/source/find-ffmpeg.js';
 import { renderShots } from '../src/synth/render-shots.js';
 import { liveLatency } from './live-latency.js';
@@ -80,7 +81,14 @@ async function makeClip(
 
 async function decodeOnly(clip: Clip): Promise<number> {
   const ffmpeg = await findFfmpeg();
-  const args = buildFfmpegArgs({ input: clip.path, width: SIDE, height: SIDE, channels: 3 });
+  // The same ffmpeg command as `label`'s, decode-ahead queue included.
+  const args = buildFfmpegArgs({
+    input: clip.path,
+    width: SIDE,
+    height: SIDE,
+    channels: 3,
+    decodeAheadFrames: MAX_DECODE_AHEAD_FRAMES,
+  });
   const started = performance.now();
   const bytes = await new Promise<number>((resolve, reject) => {
     const child = spawn(ffmpeg.path, args, { stdio: ['ignore', 'pipe', 'ignore'] });
@@ -162,7 +170,10 @@ const ffmpeg = await findFfmpeg();
 const modelDir = join(cacheDir, 'seed-model');
 if (!existsSync(join(modelDir, 'model.json'))) {
   await useBackend('cpu');
-  await saveModelToDirectory(buildSeedModel({ seed: 1 }), modelDir);
+  const seed = buildSeedModel({ seed: 1 });
+  await saveModelToDirectory(seed, modelDir);
+  // Disposed, or its weights count in the memory run's tf.memory().numTensors.
+  seed.dispose();
 }
 const clips = [
   await makeClip('720p', 1280, 720, CAMERA_KBPS['720p']),

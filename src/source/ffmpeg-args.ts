@@ -61,6 +61,12 @@ export interface FfmpegArgsOptions {
    * @defaultValue `[]`
    */
   readonly inputArgs?: readonly string[];
+  /**
+   * Frames ffmpeg may decode ahead of its pipe, in a queue of its `fifo` muxer, while the reader
+   * is busy; 0 writes straight to the pipe.
+   * @defaultValue 0
+   */
+  readonly decodeAheadFrames?: number;
 }
 
 /** The pixel layout for a channel count and order. */
@@ -81,6 +87,9 @@ export function pixelLayout(channels: Channels, channelOrder: ChannelOrder = 'rg
  * - `-nostats` keeps the progress line (rewritten with `\r`) off stderr.
  * - RTSP over TCP (`-rtsp_transport tcp`): over UDP a camera's packets are lost under load or
  *   blocked by a firewall, and ffmpeg only falls back to TCP after a timeout.
+ * - `decodeAheadFrames`: the pipe holds only a few frames, so without a queue ffmpeg stops
+ *   decoding whenever the reader's thread is busy for longer than that; the `fifo` muxer writes
+ *   to the pipe from its own thread while decoding goes on (it needs an explicit `-c:v`).
  */
 export function buildFfmpegArgs(options: FfmpegArgsOptions): string[] {
   const layout = PIXEL_FORMATS[pixelLayout(options.channels, options.channelOrder)];
@@ -97,7 +106,15 @@ export function buildFfmpegArgs(options: FfmpegArgsOptions): string[] {
   args.push(...(options.inputArgs ?? []), '-i', options.input);
   args.push('-map', '0:v:0', '-an', '-sn', '-dn');
   args.push('-vf', filters.join(','), '-vsync', 'passthrough');
-  args.push('-pix_fmt', layout.pixelFormat, '-f', 'rawvideo', 'pipe:1');
+  args.push('-pix_fmt', layout.pixelFormat);
+  const queue = options.decodeAheadFrames ?? 0;
+  if (queue > 0) {
+    args.push('-c:v', 'rawvideo', '-f', 'fifo', '-fifo_format', 'rawvideo');
+    args.push('-queue_size', String(queue));
+  } else {
+    args.push('-f', 'rawvideo');
+  }
+  args.push('pipe:1');
   return args;
 }
 

@@ -71,6 +71,7 @@ export class FrameSource implements AsyncIterable<Frame> {
   private waiters: Waiter[] = [];
   private delivered = 0;
   private dropped = 0;
+  private decoded = 0;
   private paused = false;
   /** Set when the child has exited and both pipes are drained: the outcome is known. */
   private finished = false;
@@ -119,7 +120,10 @@ export class FrameSource implements AsyncIterable<Frame> {
     this.pairer.setFrameRate(options.fps);
     // A failed kill is reported as an 'error' event; the exit that follows carries the outcome.
     this.stderr = new FfmpegStderr({
-      onTimestamp: (shown) => this.enqueue(this.pairer.pushTimestamp(shown)),
+      onTimestamp: (shown) => {
+        this.decoded++;
+        this.enqueue(this.pairer.pushTimestamp(shown));
+      },
       onTimeBase: (timeBase) => this.pairer.setTimeBase(timeBase),
       onHeader: (info) => this.onHeader(info),
     });
@@ -148,6 +152,14 @@ export class FrameSource implements AsyncIterable<Frame> {
   /** Frames handed out by `read()` so far. */
   get framesRead(): number {
     return this.delivered;
+  }
+
+  /**
+   * Frames ffmpeg has decoded so far (its `showinfo` lines), read or not: it runs ahead of
+   * `framesRead` by what waits here, in the pipe and in its decode-ahead queue.
+   */
+  get framesDecoded(): number {
+    return this.decoded;
   }
 
   /** Frames dropped because the reader fell behind (overload policy `drop`). */

@@ -326,18 +326,39 @@ describe('FrameSource lifecycle', () => {
     expect(frames.every((f) => typeof f.capturedAt === 'number')).toBe(true);
   });
 
-  it('keeps frames exact and in order through many pauses (highWaterFrames 1)', async () => {
-    const video = await makeVideo({
-      source: 'testsrc2',
-      width: SIZE,
-      height: SIZE,
-      fps: FPS,
-      seconds: 2,
-      codec: 'png-mkv',
-    });
-    const frames = await readAll(await open(video, { highWaterFrames: 1 }), 1);
-    expect(mismatches(frames, decodeReference(video, { width: SIZE, height: SIZE }))).toEqual([]);
+  it('decodes ahead while the reader is busy: decodeAheadFrames more frames than without', async () => {
+    /** Frames ffmpeg has decoded beyond those read, after the reader stalled for a while. */
+    async function aheadAfterStall(decodeAheadFrames: number): Promise<number> {
+      const source = await open(long, { highWaterFrames: 4, decodeAheadFrames });
+      try {
+        await source.read(1);
+        await new Promise((resolve) => setTimeout(resolve, 700));
+        return source.framesDecoded - source.framesRead;
+      } finally {
+        await source.close();
+      }
+    }
+    const without = await aheadAfterStall(0);
+    const withQueue = await aheadAfterStall(64);
+    expect(withQueue).toBeGreaterThanOrEqual(without + 60);
+    expect(withQueue).toBeLessThan(200);
   });
+
+  it.each([0, 64])(
+    'keeps frames exact and in order through many pauses (highWaterFrames 1, decodeAheadFrames %i)',
+    async (decodeAheadFrames) => {
+      const video = await makeVideo({
+        source: 'testsrc2',
+        width: SIZE,
+        height: SIZE,
+        fps: FPS,
+        seconds: 2,
+        codec: 'png-mkv',
+      });
+      const frames = await readAll(await open(video, { highWaterFrames: 1, decodeAheadFrames }), 1);
+      expect(mismatches(frames, decodeReference(video, { width: SIZE, height: SIZE }))).toEqual([]);
+    },
+  );
 
   it('abort kills ffmpeg: a pending read rejects with AbortError and no ffmpeg is left', async () => {
     const controller = new AbortController();

@@ -27,6 +27,16 @@ describe('buildFfmpegArgs', () => {
     ]);
   });
 
+  it('with decodeAheadFrames, queues that many frames in the fifo muxer before the pipe', () => {
+    const args = buildFfmpegArgs({ ...base, decodeAheadFrames: 64 });
+    // prettier-ignore
+    expect(args.slice(args.indexOf('-pix_fmt'))).toEqual([
+      '-pix_fmt', 'rgb24', '-c:v', 'rawvideo',
+      '-f', 'fifo', '-fifo_format', 'rawvideo', '-queue_size', '64', 'pipe:1',
+    ]);
+    expect(buildFfmpegArgs({ ...base, decodeAheadFrames: 0 })).toEqual(buildFfmpegArgs(base));
+  });
+
   it('puts -ss and -t before -i so that the seek is fast and showinfo sees only output frames', () => {
     const args = buildFfmpegArgs({ ...base, startSec: 1.5, durationSec: 2 });
     const input = args.indexOf('-i');

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../../src/errors.js';
 import {
+  DECODE_AHEAD_BYTES,
   FRAME_SOURCE_DEFAULTS,
+  MAX_DECODE_AHEAD_FRAMES,
   resolveFrameSourceOptions,
   type FrameSourceOptions,
 } from '../../../src/source/frame-source-options.js';
@@ -10,7 +12,11 @@ const base: FrameSourceOptions = { input: 'a.mp4', width: 99, height: 99, channe
 
 describe('resolveFrameSourceOptions', () => {
   it('applies the defaults', () => {
-    expect(resolveFrameSourceOptions(base)).toEqual({ ...FRAME_SOURCE_DEFAULTS, ...base });
+    expect(resolveFrameSourceOptions(base)).toEqual({
+      ...FRAME_SOURCE_DEFAULTS,
+      ...base,
+      decodeAheadFrames: MAX_DECODE_AHEAD_FRAMES,
+    });
     expect(FRAME_SOURCE_DEFAULTS).toEqual({
       channelOrder: 'rgb',
       startSec: 0,
@@ -36,9 +42,23 @@ describe('resolveFrameSourceOptions', () => {
     [{ inputArgs: ['-x', 1] }, 'inputArgs must be an array of strings, got ["-x",1]'],
     [{ highWaterFrames: 0 }, 'highWaterFrames must be an integer >= 1, got 0'],
     [{ overload: 'skip' }, 'overload must be one of block, drop, got "skip"'],
+    [{ decodeAheadFrames: -1 }, 'decodeAheadFrames must be an integer >= 0, got -1'],
   ])('rejects %o', (override, message) => {
     const options = { ...base, ...override } as FrameSourceOptions;
     expect(() => resolveFrameSourceOptions(options)).toThrow(UsageError);
     expect(() => resolveFrameSourceOptions(options)).toThrow(message);
+  });
+
+  it('decodes ahead within a memory budget when blocking, not at all when dropping', () => {
+    const large = { ...base, width: 512, height: 512 };
+    const frameBytes = 512 * 512 * 3;
+    expect(resolveFrameSourceOptions(large).decodeAheadFrames).toBe(
+      Math.floor(DECODE_AHEAD_BYTES / frameBytes),
+    );
+    expect(
+      resolveFrameSourceOptions({ ...base, width: 8192, height: 8192 }).decodeAheadFrames,
+    ).toBe(1);
+    expect(resolveFrameSourceOptions({ ...base, overload: 'drop' }).decodeAheadFrames).toBe(0);
+    expect(resolveFrameSourceOptions({ ...base, decodeAheadFrames: 3 }).decodeAheadFrames).toBe(3);
   });
 });
