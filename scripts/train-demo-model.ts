@@ -173,12 +173,36 @@ const sets: Record<string, Omit<CutDatasetOptions, 'dir'>> = {
     sources: ['cellauto', 'testsrc', 'smptehdbars', 'yuvtestsrc', 'pal100bars'],
     variation: { panSpeed: 5, hueDrift: 50, noise: [10, 45] },
   },
+  // Three more seeds, rendered after `--min-gap` and a lower threshold had been chosen on the
+  // validation sets, to judge both on sets no decision had seen.
+  ...Object.fromEntries(
+    (
+      [
+        ['heldout-d', 11],
+        ['heldout-e', 14],
+        ['heldout-f', 17],
+      ] as const
+    ).map(([name, seed]) => [
+      name,
+      {
+        ...common,
+        videos: 20,
+        seed,
+        shots: [3, 6] as const,
+        shotFrames: [20, 90] as const,
+        sources: ['cellauto', 'testsrc', 'smptehdbars', 'yuvtestsrc', 'pal100bars'],
+        variation: { panSpeed: 5, hueDrift: 50, noise: [10, 45] as const },
+      },
+    ]),
+  ),
 };
 const train = values.train;
 if (!(train in sets)) throw new Error(`--train must name a set (${Object.keys(sets).join(', ')})`);
 const evaluated = [
   ...(train.startsWith('train-5src') ? ['val-unseen-bars'] : ['validation', 'val-unseen-bars']),
-  ...(values.heldout ? ['heldout', 'heldout-b', 'heldout-c'] : []),
+  ...(values.heldout
+    ? ['heldout', 'heldout-b', 'heldout-c', 'heldout-d', 'heldout-e', 'heldout-f']
+    : []),
 ];
 for (const name of [train, ...evaluated]) {
   const options = sets[name]!;

@@ -9,11 +9,16 @@ import { labelVideo } from '../pipeline/label-video.js';
 import { LABELS_CSV } from '../synth/cut-dataset.js';
 import { readAnnotations } from '../train/annotations.js';
 import { addRates, eventsFromLabels, matchEvents } from '../train/match-events.js';
+import { suppressCloseEvents } from '../train/suppress-close-events.js';
 import type { CommandIo } from './command-io.js';
 import { formatOptions, parseCommandLine, type OptionSpec } from './parse-command-line.js';
 
 /** Default `--tolerance`: a detection within half a second of a true event counts. */
 const DEFAULT_TOLERANCE_SEC = 0.5;
+/**
+ * Default `--min-gap`, in seconds: PySceneDetect's minimum scene length on its command line.
+ */
+const DEFAULT_MIN_GAP_SEC = 0.6;
 
 /** Options of `framewise evaluate`. */
 export const EVALUATE_COMMAND_OPTIONS: Readonly<Record<string, OptionSpec>> = {
@@ -37,6 +42,11 @@ export const EVALUATE_COMMAND_OPTIONS: Readonly<Record<string, OptionSpec>> = {
     valueName: '<sec>',
     help: `largest distance of a matching detection [${DEFAULT_TOLERANCE_SEC}]`,
   },
+  'min-gap': {
+    type: 'string',
+    valueName: '<sec>',
+    help: `of detections closer than this, only the most confident counts; 0 counts all [${DEFAULT_MIN_GAP_SEC}]`,
+  },
   window: { type: 'string', valueName: '<N>', help: "frames per window [the model's]" },
   stride: { type: 'string', valueName: '<S>', help: 'as for label [1]' },
   fps: { type: 'string', valueName: '<F>', help: "as for label [the video's rate]" },
@@ -52,8 +62,10 @@ export const EVALUATE_COMMAND_OPTIONS: Readonly<Record<string, OptionSpec>> = {
 const USAGE = `usage: framewise evaluate --data <dir> [options]
 
 Labels every annotated video and scores event detection: a run of windows labeled <event> is
-one detected event at its first window's time; a true event is the start of an annotated
-<event> segment; a detection within --tolerance of a true event, each used once, is a hit.
+one detected event at its first window's time, as confident as the run's most probable window;
+of detections closer than --min-gap, only the most confident counts; a true event is the start
+of an annotated <event> segment; a detection within --tolerance of a true event, each used
+once, is a hit.
 Prints {"videos","events","detected","truePositives","falsePositives","falseNegatives","precision","recall"};
 per video, its counts on stderr (with --errors, also the time of each false and missed event).
 
@@ -79,6 +91,8 @@ export async function evaluateCommand(args: readonly string[], io: CommandIo): P
   const event = typeof values.event === 'string' ? values.event : 'cut';
   const tolerance =
     optionalNumber(values, 'tolerance', { min: 0, exclusive: false }) ?? DEFAULT_TOLERANCE_SEC;
+  const minGap =
+    optionalNumber(values, 'min-gap', { min: 0, exclusive: false }) ?? DEFAULT_MIN_GAP_SEC;
   const options = { ...DEFAULT_LABEL_OPTIONS, ...parseLabelOptions(values) };
   const annotations = await readAnnotations(join(values.data, LABELS_CSV));
   await useBackend(parseBackend(values.backend as string | undefined));
@@ -99,7 +113,12 @@ export async function evaluateCommand(args: readonly string[], io: CommandIo): P
       }))
         labels.push(label);
       const truth = segments.filter((s) => s.label === event).map((s) => s.start);
-      const scores = matchEvents(eventsFromLabels(labels, event), truth, tolerance);
+      const detected = suppressCloseEvents(eventsFromLabels(labels, event), minGap);
+      const scores = matchEvents(
+        detected.map((e) => e.t),
+        truth,
+        tolerance,
+      );
       events += truth.length;
       totals.truePositives += scores.truePositives;
       totals.falsePositives += scores.falsePositives;

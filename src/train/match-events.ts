@@ -68,15 +68,27 @@ export function addRates(
   };
 }
 
+/** An event found in a label sequence. */
+export interface DetectedEvent {
+  /** Time of the first label of the run, in seconds. */
+  readonly t: number;
+  /** The highest probability of the event's class in the run. */
+  readonly score: number;
+}
+
 /**
- * Event times from a label sequence: the time of the first label of each run of `name`
- * (for cuts: the first window holding the cut ends on the cut's first new frame).
+ * Events from a label sequence: one per run of labels named `name`, at the time of its first
+ * label (for cuts: the first window holding the cut ends on the cut's first new frame).
  */
 export function eventsFromLabels(
-  labels: readonly { readonly t: number; readonly name?: string }[],
+  labels: readonly { readonly t: number; readonly name?: string; readonly score: number }[],
   name: string,
-): number[] {
-  return labels
-    .filter((l, i) => l.name === name && (i === 0 || labels[i - 1]!.name !== name))
-    .map((l) => l.t);
+): DetectedEvent[] {
+  const events: { t: number; score: number }[] = [];
+  labels.forEach((label, i) => {
+    if (label.name !== name) return;
+    if (i === 0 || labels[i - 1]!.name !== name) events.push({ t: label.t, score: label.score });
+    else events[events.length - 1]!.score = Math.max(events[events.length - 1]!.score, label.score);
+  });
+  return events;
 }

@@ -80,4 +80,38 @@ describe('framewise evaluate', () => {
     expect(plain.stderr).toContain('1 events, precision 0.000, recall 0.000');
     expect(plain.stderr).not.toContain('missed cut');
   });
+
+  it('counts one of two cuts closer than --min-gap (0.6 s by default), both with --min-gap 0', async () => {
+    // Two plain cuts 0.4 s apart: a 10-frame testsrc2 shot between two still colours.
+    const data = await mkdtemp(join(dir, 'close-'));
+    await renderShots({
+      out: join(data, 'close.mp4'),
+      width: 160,
+      height: 120,
+      fps: 25,
+      shots: [
+        { source: 'color=c=0x2050c0', seconds: 1.6 },
+        { source: 'testsrc2', seconds: 0.4 },
+        { source: 'color=c=0xc05020', seconds: 1.2 },
+      ],
+    });
+    const csv =
+      'video,start,end,label\nclose.mp4,0,1.6,same shot\nclose.mp4,1.6,1.72,cut\n' +
+      'close.mp4,1.72,2,same shot\nclose.mp4,2,2.12,cut\nclose.mp4,2.12,3.2,same shot\n';
+    await writeFile(join(data, 'labels.csv'), csv);
+    const run = async (extra: string[]) => {
+      const result = await runCli(['evaluate', '--data', data, ...extra]);
+      expect(result.code, result.stderr).toBe(0);
+      return JSON.parse(result.stdout) as EvaluateReport;
+    };
+    expect(await run(['--min-gap', '0'])).toMatchObject({
+      events: 2,
+      detected: 2,
+      truePositives: 2,
+    });
+    expect(await run([])).toMatchObject({ events: 2, detected: 1, truePositives: 1 });
+    const refused = await runCli(['evaluate', '--data', data, '--min-gap=-1']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/min-gap must be a number >= 0, got "-1"/);
+  });
 });

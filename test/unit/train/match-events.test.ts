@@ -25,9 +25,13 @@ describe('matchEvents', () => {
 });
 
 describe('eventsFromLabels', () => {
-  it('gives the first time of each run of the class', () => {
+  it('gives the first time of each run of the class and its highest score', () => {
     const names = ['same', 'cut', 'cut', 'same', 'cut', 'same'];
-    const labels = names.map((name, i) => ({ t: i / 10, name }));
-    expect(eventsFromLabels(labels, 'cut')).toEqual([0.1, 0.4]);
+    const scores = [0.9, 0.6, 0.8, 0.7, 0.55, 0.9];
+    const labels = names.map((name, i) => ({ t: i / 10, name, score: scores[i]! }));
+    expect(eventsFromLabels(labels, 'cut')).toEqual([
+      { t: 0.1, score: 0.8 },
+      { t: 0.4, score: 0.55 },
+    ]);
   });
 });
