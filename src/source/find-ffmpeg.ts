@@ -16,6 +16,11 @@ export interface FfmpegBinary {
   readonly origin: FfmpegOrigin;
   /** Version from the first line of `ffmpeg -version`, e.g. `6.1.1` or `N-47683-g0e8eb07980-static`. */
   readonly version: string;
+  /**
+   * Whether it has the `fifo` muxer, which decoding ahead needs (every build with threads
+   * since ffmpeg 3.2; a trimmed build may leave it out).
+   */
+  readonly fifoMuxer: boolean;
 }
 
 /** Environment variables read by {@link findFfmpeg}. */
@@ -55,14 +60,14 @@ export function findFfmpeg(env: FfmpegEnv = process.env): Promise<FfmpegBinary> 
 async function search(env: FfmpegEnv): Promise<FfmpegBinary> {
   const explicit = env['FFMPEG_PATH'];
   if (explicit !== undefined && explicit !== '') {
-    const version = await readVersion(explicit);
+    const [version, fifoMuxer] = await Promise.all([readVersion(explicit), hasFifoMuxer(explicit)]);
     if (version === undefined) {
       throw new FfmpegError(
         'FW_ERR_FFMPEG_NOT_FOUND',
         `FFMPEG_PATH=${explicit} is not a runnable ffmpeg; point FFMPEG_PATH at an ffmpeg executable or unset it`,
       );
     }
-    return { path: explicit, origin: 'FFMPEG_PATH', version };
+    return { path: explicit, origin: 'FFMPEG_PATH', version, fifoMuxer };
   }
   const candidates: Array<[FfmpegOrigin, () => Promise<string | undefined>]> = [
     ['ffmpeg-static', async () => existing(requirePath('ffmpeg-static'))],
@@ -72,8 +77,8 @@ async function search(env: FfmpegEnv): Promise<FfmpegBinary> {
   for (const [origin, locate] of candidates) {
     const path = await locate();
     if (path === undefined) continue;
-    const version = await readVersion(path);
-    if (version !== undefined) return { path, origin, version };
+    const [version, fifoMuxer] = await Promise.all([readVersion(path), hasFifoMuxer(path)]);
+    if (version !== undefined) return { path, origin, version, fifoMuxer };
   }
   throw new FfmpegError(
     'FW_ERR_FFMPEG_NOT_FOUND',
@@ -132,6 +137,18 @@ function readVersion(path: string): Promise<string | undefined> {
       }
       resolve(parseFfmpegVersion(String(stdout)));
     });
+  });
+}
+
+/** Runs `<path> -h muxer=fifo`: ffmpeg describes the muxer, or says it knows no such format. */
+function hasFifoMuxer(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    execFile(
+      path,
+      ['-hide_banner', '-h', 'muxer=fifo'],
+      { timeout: VERSION_TIMEOUT_MS },
+      (error, stdout) => resolve(error === null && /^Muxer fifo\b/m.test(String(stdout))),
+    );
   });
 }
 

@@ -100,7 +100,11 @@ export class FrameSource implements AsyncIterable<Frame> {
     if (location.path !== undefined) await checkLocalInput(location.path, location.input);
     const ffmpeg = resolved.ffmpeg ?? (await findFfmpeg());
     throwIfAborted(resolved.signal, location.input);
-    const args = buildFfmpegArgs({ ...resolved, input: location.ffmpegInput });
+    const args = buildFfmpegArgs({
+      ...resolved,
+      input: location.ffmpegInput,
+      decodeAheadFrames: ffmpeg.fifoMuxer ? resolved.decodeAheadFrames : 0,
+    });
     const child = await spawnFfmpeg(ffmpeg, args);
     return new FrameSource(resolved, location, ffmpeg, child);
   }

@@ -28,6 +28,7 @@ describe('findFfmpeg', () => {
     expect(found.origin).toBe('@ffmpeg-installer/ffmpeg');
     expect(found.path).toMatch(/@ffmpeg-installer\/linux-x64\/ffmpeg$/);
     expect(found.version).toBe('N-47683-g0e8eb07980-static');
+    expect(found.fifoMuxer).toBe(true);
   });
 
   it('prefers ffmpeg on PATH over the bundled one', async () => {
@@ -35,6 +36,8 @@ describe('findFfmpeg', () => {
       path: join(dir, 'ffmpeg'),
       origin: 'PATH',
       version: '6.1.1',
+      // It answers `-h muxer=fifo` with its version line, not the muxer's description.
+      fifoMuxer: false,
     });
   });
 
