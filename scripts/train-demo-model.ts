@@ -100,6 +100,22 @@ const sets: Record<string, Omit<CutDatasetOptions, 'dir'>> = {
     sources: [...trainingSources, 'plasma', 'grain-blobs'],
     variation: { panSpeed: 6, hueDrift: 60, noise: [0, 45] },
   },
+  // train-v2 with each shot's contrast, brightness and saturation drawn at random: colours the
+  // seven sources never have, so that the head does not take unseen tones for a cut.
+  'train-v4': {
+    ...common,
+    videos: 200,
+    seed: 1,
+    shots: [4, 8],
+    shotFrames: [12, 60],
+    sources: trainingSources,
+    variation: {
+      panSpeed: 6,
+      hueDrift: 60,
+      noise: [0, 45],
+      tone: { contrast: [0.7, 1.3], brightness: [-0.15, 0.15], saturation: [0.5, 1.5] },
+    },
+  },
   // Leave-two-sources-out: train on five sources, validate on the two bar patterns left out.
   // This is what shows a head that reacts to absolute colours it never saw (as the held-out
   // set's bar patterns do) without looking at the held-out set.

@@ -35,6 +35,16 @@ export interface ShotVariation {
   readonly hueDrift: number;
   /** Noise strength range (ffmpeg `noise` `alls`, 0–100). */
   readonly noise: readonly [number, number];
+  /**
+   * Ranges of a shot's contrast, brightness and saturation (ffmpeg `eq`: 1, 0 and 1 leave it
+   * as it is), one value each per shot.
+   * @defaultValue none: the source's own tones
+   */
+  readonly tone?: {
+    readonly contrast: readonly [number, number];
+    readonly brightness: readonly [number, number];
+    readonly saturation: readonly [number, number];
+  };
 }
 
 /** What {@link makeCutDataset} renders. */
@@ -151,11 +161,18 @@ function makeShot(random: SeededRandom, options: CutDatasetOptions, seconds: num
   const hue = `hue=h='${random.between(0, 360).toFixed(0)}+${random.between(-hueDrift, hueDrift).toFixed(1)}*t'`;
   const grain = `noise=alls=${random.integer(...noise)}:allf=t`;
   const { source, texture } = sourceWithOptions(random, random.pick(options.sources));
+  const { tone } = options.variation;
+  const eq =
+    tone === undefined
+      ? ''
+      : `,eq=contrast=${random.between(...tone.contrast).toFixed(3)}` +
+        `:brightness=${random.between(...tone.brightness).toFixed(3)}` +
+        `:saturation=${random.between(...tone.saturation).toFixed(3)}`;
   return {
     source,
     seconds,
     sourceSize: { width: width + margin.x, height: height + margin.y },
-    filters: `${texture === undefined ? '' : `${texture},`}${pan},${hue},${grain}`,
+    filters: `${texture === undefined ? '' : `${texture},`}${pan},${hue}${eq},${grain}`,
   };
 }
 
