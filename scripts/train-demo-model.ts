@@ -9,7 +9,7 @@
  * 2. Validation sets, what design decisions are measured on: `validation` (training sources,
  *    another seed) and `val-unseen-bars` (two bar patterns that `train-5src`, the five other
  *    training sources, never shows: `--train train-5src` or `train-5src-tex` measures
- *    generalisation to unseen sources). The held-out sets (other sources and settings, two
+ *    generalisation to unseen sources). The held-out sets (other sources and settings, six
  *    seeds) are evaluated only with `--heldout`.
  * 3. Builds the seed architecture (99×99, N=4; `--grid g` pools into a g×g grid) with its
  *    encoder set to the designed colour-and-texture histogram descriptor (see
