@@ -75,19 +75,20 @@ const trainingSources = [
   'pal75bars',
   'color',
 ] as const;
+// More and shorter shots than before: more cuts per rendered second. Pans as fast and noise
+// as strong as the evaluation sets' (a fast pan over colour bars is the hardest non-cut).
+const trainV2 = {
+  ...common,
+  videos: 200,
+  seed: 1,
+  shots: [4, 8],
+  shotFrames: [12, 60],
+  sources: trainingSources,
+  variation: { panSpeed: 6, hueDrift: 60, noise: [0, 45] },
+} as const satisfies Omit<CutDatasetOptions, 'dir'>;
 // A rendered set is reused when its directory exists: a set's name changes with its definition.
 const sets: Record<string, Omit<CutDatasetOptions, 'dir'>> = {
-  // More and shorter shots than before: more cuts per rendered second. Pans as fast and noise
-  // as strong as the evaluation sets' (a fast pan over colour bars is the hardest non-cut).
-  'train-v2': {
-    ...common,
-    videos: 200,
-    seed: 1,
-    shots: [4, 8],
-    shotFrames: [12, 60],
-    sources: trainingSources,
-    variation: { panSpeed: 6, hueDrift: 60, noise: [0, 45] },
-  },
+  'train-v2': trainV2,
   // train-v2's sources and two procedural textures (plasma waves, blurred grain), for more
   // kinds of shot than the lavfi patterns alone: what a cut is should not be learnt from seven
   // patterns' colours.
@@ -103,16 +104,9 @@ const sets: Record<string, Omit<CutDatasetOptions, 'dir'>> = {
   // train-v2 with each shot's contrast, brightness and saturation drawn at random: colours the
   // seven sources never have, so that the head does not take unseen tones for a cut.
   'train-v4': {
-    ...common,
-    videos: 200,
-    seed: 1,
-    shots: [4, 8],
-    shotFrames: [12, 60],
-    sources: trainingSources,
+    ...trainV2,
     variation: {
-      panSpeed: 6,
-      hueDrift: 60,
-      noise: [0, 45],
+      ...trainV2.variation,
       tone: { contrast: [0.7, 1.3], brightness: [-0.15, 0.15], saturation: [0.5, 1.5] },
     },
   },
