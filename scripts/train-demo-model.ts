@@ -53,6 +53,7 @@ const { values } = parseArgs({
     shift: { type: 'string', default: DEFAULTS.shift },
     grid: { type: 'string', default: DEFAULTS.grid },
     'no-splice': { type: 'boolean', default: false },
+    'change-layer': { type: 'boolean', default: false },
     heldout: { type: 'boolean', default: false },
   },
 });
@@ -235,9 +236,13 @@ function framewise(args: string[]): string {
 
 // The seed architecture, with the designed histogram encoder or its seeded random one; the head
 // keeps its seeded weights.
-const init = join(data, `init-model-${values.encoder}-grid${values.grid}`);
+const changeLayer = values['change-layer'];
+const init = join(
+  data,
+  `init-model-${values.encoder}-grid${values.grid}${changeLayer ? '-change-layer' : ''}`,
+);
 await useBackend('cpu');
-const model = buildSeedModel({ seed: 1, poolingGrid: Number(values.grid) });
+const model = buildSeedModel({ seed: 1, poolingGrid: Number(values.grid), changeLayer });
 if (values.encoder === 'histogram') setHistogramEncoder(model);
 await saveModelToDirectory(model, init);
 model.dispose();
@@ -255,6 +260,7 @@ process.stdout.write(
     out,
     '--freeze-encoder',
     ...(values['no-splice'] ? [] : ['--splice', CUT]),
+    ...(changeLayer ? ['--change-layer'] : []),
     '--shift-augment',
     values.shift,
     '--balance',

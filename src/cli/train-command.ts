@@ -107,6 +107,10 @@ export const TRAIN_COMMAND_OPTIONS: Readonly<Record<string, OptionSpec>> = {
     valueName: '<factor>',
     help: "with --freeze-encoder: add to each training window one random offset per epoch, factor × each embedding feature's std, so the head learns from changes between frames [0: off]",
   },
+  'change-layer': {
+    type: 'boolean',
+    help: "with --freeze-encoder: the head's first layer is a frozen change detector, designed from the training embeddings, so the head sees how much each feature changed between frames, not its value (a new model gets one)",
+  },
   backend: {
     type: 'string',
     valueName: '<auto|tensorflow|wasm|cpu>',
@@ -138,6 +142,10 @@ export async function trainCommand(args: readonly string[], io: CommandIo): Prom
     throw new UsageError('train needs --data <dir> and --out <model dir>');
   }
   const frozenEncoder = values['freeze-encoder'] === true;
+  const changeLayer = values['change-layer'] === true;
+  if (changeLayer && !frozenEncoder) {
+    throw new UsageError('--change-layer is designed from embeddings: it needs --freeze-encoder');
+  }
   const validation =
     optionalNumber(values, 'validation', { min: 0, exclusive: true }) ?? DEFAULTS.validation;
   if (validation >= 1)
@@ -150,7 +158,7 @@ export async function trainCommand(args: readonly string[], io: CommandIo): Prom
   const model =
     typeof values.init === 'string'
       ? await loadModel(values.init, { fold: false })
-      : newModel(values, annotations.classes.length, seed);
+      : newModel(values, annotations.classes.length, seed, changeLayer);
   const window = optionalInteger(values, 'window', 1) ?? model.defaultWindow;
   const fps = optionalNumber(values, 'fps', { min: 0, exclusive: true });
   const spliceWindows = optionalInteger(values, 'splice-windows', 1);
@@ -180,6 +188,7 @@ export async function trainCommand(args: readonly string[], io: CommandIo): Prom
       ...(spliceWindows === undefined ? {} : { spliceWindows }),
       ...(balance === undefined ? {} : { balance }),
       ...(shiftAugment === undefined ? {} : { shiftAugment }),
+      ...(changeLayer ? { changeLayer } : {}),
       onProgress: (line) => io.stderr.write(`${line}\n`),
     });
     io.stdout.write(`${JSON.stringify(report)}\n`);
@@ -193,13 +202,16 @@ function newModel(
   values: Readonly<Record<string, string | boolean | undefined>>,
   classes: number,
   seed: number,
+  changeLayer: boolean,
 ) {
   const size = optionalInteger(values, 'size', 8) ?? DEFAULTS.size;
   const timeSteps = optionalInteger(values, 'window', 1) ?? DEFAULTS.window;
   return prepareModel(
-    buildSeedModel({ timeSteps, height: size, width: size, classes, seed }),
+    buildSeedModel({ timeSteps, height: size, width: size, classes, seed, changeLayer }),
     {},
     'a new seed model',
+    // Training changes BatchNorm statistics and head weights: a folded copy would go stale.
+    { fold: false },
   );
 }
 

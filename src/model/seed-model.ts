@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { changeLayerUnits } from './change-layer.js';
 
 /** Shape and size of the seed architecture. */
 export interface SeedModelOptions {
@@ -47,12 +48,22 @@ export interface SeedModelOptions {
    */
   poolingGrid?: number;
   /**
+   * Puts a change layer in front of the recurrent layers: a frozen LSTM of `3F + 1` units over
+   * the F embedding features (`returnSequences`, sigmoid gates) whose weights `setChangeLayer`
+   * designs from training statistics, so that the head sees each feature's change between
+   * consecutive frames instead of its value. Its weights are placeholders until then.
+   * @defaultValue false
+   */
+  changeLayer?: boolean;
+  /**
    * Seed of the weight initialisers, for reproducible models.
    * @defaultValue 1
    */
   seed?: number;
 }
 
+/** Filters of the seed encoder's last convolution: the features each pooling cell averages. */
+const ENCODER_FEATURES = 64;
 /** Side of the seed encoder's first convolution kernel, and its stride. */
 const FIRST_KERNEL = 3;
 const FIRST_STRIDE = 2;
@@ -73,6 +84,7 @@ export function buildSeedModel(options: SeedModelOptions = {}): tf.Sequential {
     recurrentUnits = [32],
     classes = 2,
     poolingGrid = 1,
+    changeLayer = false,
     seed = 1,
   } = options;
   if (!Number.isInteger(poolingGrid) || poolingGrid < 1) {
@@ -92,7 +104,7 @@ export function buildSeedModel(options: SeedModelOptions = {}): tf.Sequential {
       }),
       tf.layers.batchNormalization(),
       tf.layers.conv2d({
-        filters: 64,
+        filters: ENCODER_FEATURES,
         kernelSize: 1,
         activation: 'relu',
         kernelInitializer: init(1),
@@ -105,6 +117,18 @@ export function buildSeedModel(options: SeedModelOptions = {}): tf.Sequential {
   model.add(
     tf.layers.timeDistributed({ layer: encoder, inputShape: [timeSteps, height, width, channels] }),
   );
+  if (changeLayer) {
+    model.add(
+      tf.layers.lstm({
+        units: changeLayerUnits(ENCODER_FEATURES * poolingGrid * poolingGrid),
+        returnSequences: true,
+        recurrentActivation: 'sigmoid',
+        trainable: false,
+        kernelInitializer: 'zeros',
+        recurrentInitializer: 'zeros',
+      }),
+    );
+  }
   recurrentUnits.forEach((units, i) => {
     const config = {
       units,

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { UsageError } from '../errors.js';
 import { FRAMEWISE_JSON, type FramewiseConfig } from '../model/framewise-config.js';
 import type { LoadedModel } from '../model/load-model.js';
+import { changeStatistics, setChangeLayer } from '../model/change-layer.js';
 import { saveModelToDirectory } from '../model/model-files.js';
 import { SeededRandom } from '../synth/seeded-random.js';
 import type { Annotations } from './annotations.js';
@@ -49,6 +50,12 @@ export interface TrainSettings {
    * @defaultValue 0
    */
   readonly shiftAugment?: number;
+  /**
+   * Design the head's first layer, a change layer (see `setChangeLayer`), from the training
+   * windows' embeddings before fitting; it stays frozen. Needs `frozenEncoder`.
+   * @defaultValue false
+   */
+  readonly changeLayer?: boolean;
   readonly onProgress: (line: string) => void;
 }
 
@@ -113,6 +120,7 @@ export async function trainOnDataset(
     );
   }
   const collected = await collect(train);
+  if (settings.changeLayer === true) designChangeLayer(model, collected.examples, settings);
   const trainExamples = spliced(collected.examples, collected.videoOfWindow, settings);
   const validationExamples = (await collect(validation)).examples;
   if (trainExamples.labels.length === 0 || validationExamples.labels.length === 0) {
@@ -148,6 +156,28 @@ export async function trainOnDataset(
     trainWindows: trainExamples.labels.length,
     validationWindows: validationExamples.labels.length,
   };
+}
+
+/** Sets the head's first layer to a change detector scaled by the training windows' statistics. */
+function designChangeLayer(
+  model: LoadedModel,
+  examples: WindowExamples,
+  settings: TrainSettings,
+): void {
+  const first = model.split.headLayers[0];
+  if (!settings.frozenEncoder || first === undefined) {
+    throw new UsageError(
+      '--change-layer designs its layer from embeddings: it needs --freeze-encoder',
+    );
+  }
+  const features = model.split.embeddingSize;
+  const windowLength = settings.window * features;
+  const data = new Float32Array(examples.inputs.length * windowLength);
+  examples.inputs.forEach((input, i) => data.set(input as Float32Array, i * windowLength));
+  setChangeLayer(first, changeStatistics(data, settings.window, features));
+  settings.onProgress(
+    `designed ${first.name} as a change layer over ${features} features from ${examples.inputs.length} windows`,
+  );
 }
 
 /** The training windows with the spliced windows `settings` asks for added. */

@@ -116,6 +116,40 @@ describe('framewise train', () => {
     expect(config).toMatchObject({ classNames: ['busy', 'calm'], window: 4, fps: 10 });
   });
 
+  it('--change-layer puts a frozen change detector before the head, and the model labels in both modes', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'framewise-trained-'));
+    const trained = await runCli([
+      'train',
+      ...['--data', data, '--out', out, '--size', '16', '--validation', '0.25'],
+      ...['--learning-rate', '0.01', '--freeze-encoder', '--change-layer', '--epochs', '15'],
+    ]);
+    expect(trained.code, trained.stderr).toBe(0);
+    expect(trained.stderr).toMatch(/designed \S+ as a change layer over 64 features/);
+    expect((JSON.parse(trained.stdout) as TrainReport).best.val_acc).toBeGreaterThan(0.8);
+    type Layer = { class_name: string; config: { units?: number; trainable: boolean } };
+    const { modelTopology } = JSON.parse(await readFile(join(out, 'model.json'), 'utf8')) as {
+      modelTopology: { config: { layers: Layer[] } };
+    };
+    const lstms = modelTopology.config.layers.filter((l) => l.class_name === 'LSTM');
+    expect(lstms.map((l) => [l.config.units, l.config.trainable])).toEqual([
+      [3 * 64 + 1, false],
+      [32, true],
+    ]);
+    for (const mode of ['window', 'stateful']) {
+      const labeled = await runCli(['label', join(data, 'v0.mp4'), '--model', out, '--mode', mode]);
+      expect(labeled.code, labeled.stderr).toBe(0);
+      const names = parseJsonLines<{ name: string }>(labeled.stdout).map((l) => l.name);
+      expect(new Set(names)).toEqual(new Set(['busy', 'calm']));
+    }
+  });
+
+  it('refuses --change-layer without --freeze-encoder', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'framewise-trained-'));
+    const refused = await runCli(['train', '--data', data, '--out', out, '--change-layer']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/--change-layer .* needs --freeze-encoder/);
+  });
+
   it('refuses full training on wasm, saying what to do', async () => {
     const out = await mkdtemp(join(tmpdir(), 'framewise-trained-'));
     const refused = await runCli(['train', '--data', data, '--out', out, '--backend', 'wasm']);
