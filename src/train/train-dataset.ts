@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { UsageError } from '../errors.js';
 import { FRAMEWISE_JSON, type FramewiseConfig } from '../model/framewise-config.js';
 import type { LoadedModel } from '../model/load-model.js';
-import { changeStatistics, setChangeLayer } from '../model/change-layer.js';
+import { changeLayerUnits, changeStatistics, setChangeLayer } from '../model/change-layer.js';
 import { saveModelToDirectory } from '../model/model-files.js';
 import { SeededRandom } from '../synth/seeded-random.js';
 import type { Annotations } from './annotations.js';
@@ -171,6 +171,12 @@ function designChangeLayer(
     );
   }
   const features = model.split.embeddingSize;
+  const units = changeLayerUnits(features);
+  if (first.getClassName() !== 'LSTM' || first.getConfig().units !== units) {
+    throw new UsageError(
+      `--change-layer designs the head's first layer, which must be an LSTM of ${units} units for ${features} embedding features; ${first.name} is a ${first.getClassName()} of ${String(first.getConfig().units)} units: train a new model (no --init) or --init one made with a change layer`,
+    );
+  }
   const windowLength = settings.window * features;
   const data = new Float32Array(examples.inputs.length * windowLength);
   examples.inputs.forEach((input, i) => data.set(input as Float32Array, i * windowLength));

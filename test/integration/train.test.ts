@@ -150,6 +150,26 @@ describe('framewise train', () => {
     expect(refused.stderr).toMatch(/--change-layer .* needs --freeze-encoder/);
   });
 
+  it('refuses --change-layer on an --init model without one, saying what to do', async () => {
+    const first = await mkdtemp(join(tmpdir(), 'framewise-trained-'));
+    const common = ['--data', data, '--freeze-encoder', '--validation', '0.25', '--epochs', '1'];
+    expect((await runCli(['train', ...common, '--out', first, '--size', '16'])).code).toBe(0);
+    const out = await mkdtemp(join(tmpdir(), 'framewise-tuned-'));
+    const refused = await runCli([
+      'train',
+      ...common,
+      '--out',
+      out,
+      '--init',
+      first,
+      '--change-layer',
+    ]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(
+      /must be an LSTM of 193 units .* of 32 units: train a new model/,
+    );
+  });
+
   it('refuses full training on wasm, saying what to do', async () => {
     const out = await mkdtemp(join(tmpdir(), 'framewise-trained-'));
     const refused = await runCli(['train', '--data', data, '--out', out, '--backend', 'wasm']);
