@@ -1,6 +1,6 @@
 /**
  * Trains a candidate for the bundled demo model, a hard-cut detector, reproducibly:
- * `npm run build && node dist/scripts/train-demo-model.js [--out <dir>] [--change-layer] [--heldout] [--confirm]`.
+ * `npm run build && node dist/scripts/train-demo-model.js [--out <dir>] [--head change|plain] [--heldout] [--confirm]`.
  * It writes to `.cache/demo-candidate` unless `--out` is given: models/demo is replaced by hand,
  * and only by a candidate that beats the shipped model on the held-out set.
  *
@@ -13,8 +13,9 @@
  *    seeds) are evaluated only with `--heldout`; three more seeds are kept back for `--confirm`.
  * 3. Builds the seed architecture (99×99, N=4; `--grid g` pools into a g×g grid) with its
  *    encoder set to the designed colour-and-texture histogram descriptor (see
- *    `setHistogramEncoder`), or with its seeded random weights (`--encoder random`); with
- *    `--change-layer`, a frozen change detector in front of the LSTM (see `setChangeLayer`).
+ *    `setHistogramEncoder`), or with its seeded random weights (`--encoder random`); its head
+ *    starts with a frozen change detector in front of the LSTM (`setChangeLayer`, designed on
+ *    the training embeddings by `train --change-layer`), or without one (`--head plain`).
  * 4. `framewise train --init <that model> --freeze-encoder --splice cut --shift-augment <f>`:
  *    BatchNorm statistics calibrated on training frames, the LSTM head trained on real and
  *    spliced cut windows, each shifted by a fresh random offset every epoch (`--no-splice`,
@@ -43,7 +44,13 @@ import {
 
 const root = packageRoot();
 /** Chosen on the validation sets (see README, "The demo model"). */
-const DEFAULTS = { train: 'train-v2', encoder: 'histogram', shift: '1', grid: '1' } as const;
+const DEFAULTS = {
+  train: 'train-v2',
+  encoder: 'histogram',
+  head: 'change',
+  shift: '1',
+  grid: '1',
+} as const;
 const { values } = parseArgs({
   options: {
     // Never models/demo unless asked: a candidate is copied there only if it beats the shipped model.
@@ -54,7 +61,7 @@ const { values } = parseArgs({
     shift: { type: 'string', default: DEFAULTS.shift },
     grid: { type: 'string', default: DEFAULTS.grid },
     'no-splice': { type: 'boolean', default: false },
-    'change-layer': { type: 'boolean', default: false },
+    head: { type: 'string', default: DEFAULTS.head },
     heldout: { type: 'boolean', default: false },
     confirm: { type: 'boolean', default: false },
   },
@@ -64,6 +71,9 @@ const data = values.data ?? join(root, '.cache', 'cut-data');
 const cli = join(root, 'dist', 'src', 'cli', 'main.js');
 if (values.encoder !== 'histogram' && values.encoder !== 'random') {
   throw new Error(`--encoder must be histogram or random, got ${values.encoder}`);
+}
+if (values.head !== 'change' && values.head !== 'plain') {
+  throw new Error(`--head must be change or plain, got ${values.head}`);
 }
 
 const common = { fps: 25, window: 4 } as const;
@@ -244,7 +254,7 @@ function framewise(args: string[]): string {
 
 // The seed architecture, with the designed histogram encoder or its seeded random one; the head
 // keeps its seeded weights.
-const changeLayer = values['change-layer'];
+const changeLayer = values.head === 'change';
 const init = join(
   data,
   `init-model-${values.encoder}-grid${values.grid}${changeLayer ? '-change-layer' : ''}`,

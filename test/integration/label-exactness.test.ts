@@ -1,6 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { useBackend } from '../../src/model/backend.js';
+import { bundledModelDir } from '../../src/model/bundled-model.js';
+import { directoryLoader } from '../../src/model/model-files.js';
+import { renderShots } from '../../src/synth/render-shots.js';
 import type { SeedModelOptions } from '../../src/model/seed-model.js';
 import { parseJsonLines, runCli } from '../helpers/cli.js';
 import { predictScores, saveSeedModel, sequenceScores } from '../helpers/models.js';
@@ -107,5 +113,58 @@ describe('framewise label scores equal the whole model', () => {
         expectClose(label.scores, sequenceScores(model, frames.slice(0, label.frame + 1), SHAPE));
       }
     });
+  });
+});
+
+/**
+ * The bundled demo model holds a designed change layer whose weights reach 10⁴ and cancel in
+ * float32: folding must not move its scores.
+ */
+describe('the bundled demo model, folded, equals the whole model', () => {
+  const DEMO = { height: 99, width: 99, channels: 3 };
+  let model: tf.LayersModel;
+  let video: string;
+  let frames: Uint8Array[];
+
+  beforeAll(async () => {
+    await useBackend('cpu');
+    model = await tf.loadLayersModel(directoryLoader(bundledModelDir()));
+    const dir = await mkdtemp(join(tmpdir(), 'framewise-demo-exact-'));
+    video = await renderShots({
+      out: join(dir, 'cut.mkv'),
+      shots: [
+        { source: 'testsrc2', seconds: 0.6 },
+        { source: 'mandelbrot', seconds: 0.6 },
+      ],
+      width: 99,
+      height: 99,
+      fps: 25,
+      codec: 'png',
+    });
+    frames = decodeReference(video, { width: 99, height: 99 });
+    expect(frames).toHaveLength(30);
+  });
+
+  it('in window mode, and it labels the windows across the cut `cut`', async () => {
+    const { code, stdout } = await runCli(['label', video, '--format', 'jsonl']);
+    expect(code).toBe(0);
+    const labels = parseJsonLines<LabelRecord>(stdout);
+    expect(labels).toHaveLength(30 - N + 1);
+    for (const label of labels) {
+      const expected = predictScores(model, frames.slice(label.start, label.frame + 1), DEMO);
+      expectClose(label.scores, expected);
+    }
+    // The cut is between frames 14 and 15: windows ending on 15 to 17 hold both.
+    const cuts = labels.filter((l) => l.name === 'cut').map((l) => l.frame);
+    expect(cuts.length).toBeGreaterThan(0);
+    expect(cuts.every((f) => f >= 15 && f <= 17)).toBe(true);
+  });
+
+  it('in stateful mode', async () => {
+    const { code, stdout } = await runCli(['label', video, '--mode', 'stateful', '--stride', '3']);
+    expect(code).toBe(0);
+    for (const label of parseJsonLines<LabelRecord>(stdout)) {
+      expectClose(label.scores, sequenceScores(model, frames.slice(0, label.frame + 1), DEMO));
+    }
   });
 });
