@@ -13,6 +13,7 @@ import { labelVideo } from '../pipeline/label-video.js';
 import { JsonlSink } from '../sink/jsonl-sink.js';
 import type { LabelSink } from '../sink/label-sink.js';
 import { PrettySink } from '../sink/pretty-sink.js';
+import { findFfmpeg } from '../source/find-ffmpeg.js';
 import type { FrameSource } from '../source/frame-source.js';
 import { formatOptions, parseCommandLine, type OptionSpec } from './parse-command-line.js';
 import { ProgressBar } from './progress-bar.js';
@@ -93,6 +94,10 @@ export async function labelCommand(args: readonly string[], io: CommandIo): Prom
   const options = parseLabelOptions(values);
   const settings = parseLiveOptions(values);
   const format = parseFormat(values.format, io.stdout.isTTY === true);
+  // Found (two ffmpeg runs, about 40 ms) while the model loads, not after: the answer is
+  // memoized for the source. A failure surfaces where the source asks again.
+  const ffmpegFound = findFfmpeg();
+  ffmpegFound.catch(() => undefined);
   const backend = await useBackend(parseBackend(values.backend as string | undefined));
   const location = (values.model as string | undefined) ?? bundledModelDir();
   const model = await loadModel(location);
@@ -119,10 +124,12 @@ export async function labelCommand(args: readonly string[], io: CommandIo): Prom
   }
   const sink: LabelSink =
     format === 'pretty' ? new PrettySink(io.stdout) : new JsonlSink(io.stdout);
+  await ffmpegFound.catch(() => undefined);
   const counters = emptyCounters();
   const progress = io.stderr.isTTY === true ? new ProgressBar(io.stderr) : undefined;
   let source: FrameSource | undefined;
   const started = performance.now();
+  let ended = started;
   try {
     const live = settings === undefined ? undefined : liveOptions(settings, io);
     const labels = labelVideo(input, model, options, {
@@ -151,13 +158,15 @@ export async function labelCommand(args: readonly string[], io: CommandIo): Prom
     try {
       await sink.close();
     } finally {
+      // The run ends with its last label written; stopping threads is the process's teardown.
+      ended = performance.now();
       // Also when the output is gone (EPIPE): threads would keep the process alive.
       await encoder?.close();
       model.dispose();
     }
   }
   if (values.stats === true) {
-    const seconds = (performance.now() - started) / 1000;
+    const seconds = (ended - started) / 1000;
     // The resume point is for checkpoints, not for people.
     const { resumePoint: _resumePoint, ...totals } = counters;
     const stats = {
