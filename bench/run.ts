@@ -2,7 +2,9 @@
  * `npm run bench`: throughput of `framewise label` against its parts, from one run on this
  * machine. Generates a 720p and a 240p H.264 clip, then measures for each: ffmpeg
  * decode-and-scale alone, the CNN encoder alone, `label` end to end (seed model, N=4, stride 1)
- * and `label --no-cache`. Prints a Markdown table; ratios are the numbers to compare.
+ * and `label --no-cache`; and, when a Python with PyTorch and OpenCV is found, the straightforward
+ * script the issue compares against (`bench/python-reference.py`) on the same clips, in the same
+ * rounds. Prints Markdown tables; ratios are the numbers to compare.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -20,6 +22,7 @@ import { findFfmpeg } from '../src/source/find-ffmpeg.js';
 import { renderShots } from '../src/synth/render-shots.js';
 import { liveLatency } from './live-latency.js';
 import { makeHourClip, memoryOverRun } from './memory-hour.js';
+import { findPython, referenceFps } from './python-reference.js';
 import { queueRun } from './queue-throughput.js';
 
 /**
@@ -179,6 +182,7 @@ function labelFps(
 }
 
 const ffmpeg = await findFfmpeg();
+const python = findPython();
 const modelDir = join(cacheDir, 'seed-model');
 if (!existsSync(join(modelDir, 'model.json'))) {
   await useBackend('cpu');
@@ -198,7 +202,10 @@ const twoThreadsFps = await encoderThreads(modelDir, 2);
 const rows: string[] = [];
 let backend = '';
 const labelFpsByClip = new Map<string, number>();
+const referenceRows: string[] = [];
+let referenceVersions = '';
 for (const clip of clips) {
+  const referenceRuns: number[] = [];
   const runs = { decode: [] as number[], cached: [] as number[], uncached: [] as number[] };
   const mainThreadRuns: number[] = [];
   // Rounds interleave the variants, so that a slow spell of the machine hits all of them.
@@ -209,6 +216,11 @@ for (const clip of clips) {
     runs.cached.push(cachedRun.fps);
     runs.uncached.push(labelFps(clip, modelDir, ['--no-cache']).fps);
     mainThreadRuns.push(labelFps(clip, modelDir, ['--threads', '0']).fps);
+    if (python !== undefined) {
+      const reference = referenceFps(python, clip.path);
+      referenceVersions = `PyTorch ${reference.torch} (${reference.threads} threads), OpenCV ${reference.opencv}`;
+      referenceRuns.push(reference.fps);
+    }
   }
   const decodeFps = median(runs.decode);
   const cached = { fps: median(runs.cached) };
@@ -216,6 +228,13 @@ for (const clip of clips) {
   const uncached = { fps: median(runs.uncached) };
   const mainThread = { fps: median(mainThreadRuns) };
   const bound = Math.min(decodeFps, twoThreadsFps);
+  if (referenceRuns.length > 0) {
+    const reference = median(referenceRuns);
+    referenceRows.push(
+      `| ${clip.name} | ${reference.toFixed(0)} | ${cached.fps.toFixed(0)} | ${(cached.fps / reference).toFixed(2)}× | ` +
+        `${(reference / decodeFps).toFixed(2)} | ${(cached.fps / decodeFps).toFixed(2)} |`,
+    );
+  }
   rows.push(
     `| ${clip.name} | ${decodeFps.toFixed(0)} | ${twoThreadsFps.toFixed(0)} | ${cached.fps.toFixed(0)} | ` +
       `${(cached.fps / bound).toFixed(2)} | ${(cached.fps / decodeFps).toFixed(2)} | ` +
@@ -233,6 +252,13 @@ process.stdout.write(
     `| clip | decode only | encoder only (2 threads) | label (${DEFAULT_THREADS} encoder thread) | label ÷ slower part | label ÷ decode | label --threads 0 | threads speed-up | label --no-cache | cache speed-up |\n` +
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n' +
     `${rows.join('\n')}\n`,
+);
+process.stdout.write(
+  python === undefined
+    ? '\nPython reference: not run (no Python here imports torch and cv2; on Debian: apt-get install python3-torch python3-opencv, or set FRAMEWISE_BENCH_PYTHON)\n'
+    : `\nPython reference (bench/python-reference.py: OpenCV decode, INTER_AREA resize, the seed model in ${referenceVersions}, embeddings cached; median of ${ROUNDS}, in the same rounds):\n\n` +
+        '| clip | reference | label | label ÷ reference | reference ÷ decode | label ÷ decode |\n| --- | ---: | ---: | ---: | ---: | ---: |\n' +
+        `${referenceRows.join('\n')}\n`,
 );
 
 // Queue mode: the same model behind BullMQ, one vs two worker processes, several short files.
