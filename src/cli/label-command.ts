@@ -96,8 +96,7 @@ export async function labelCommand(args: readonly string[], io: CommandIo): Prom
   const format = parseFormat(values.format, io.stdout.isTTY === true);
   // Found (two ffmpeg runs, about 40 ms) while the model loads, not after: the answer is
   // memoized for the source. A failure surfaces where the source asks again.
-  const ffmpegFound = findFfmpeg();
-  ffmpegFound.catch(() => undefined);
+  const ffmpegFound = findFfmpeg().catch(() => undefined);
   const backend = await useBackend(parseBackend(values.backend as string | undefined));
   const location = (values.model as string | undefined) ?? bundledModelDir();
   const model = await loadModel(location);
@@ -124,7 +123,7 @@ export async function labelCommand(args: readonly string[], io: CommandIo): Prom
   }
   const sink: LabelSink =
     format === 'pretty' ? new PrettySink(io.stdout) : new JsonlSink(io.stdout);
-  await ffmpegFound.catch(() => undefined);
+  await ffmpegFound;
   const counters = emptyCounters();
   const progress = io.stderr.isTTY === true ? new ProgressBar(io.stderr) : undefined;
   let source: FrameSource | undefined;
