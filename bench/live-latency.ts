@@ -1,9 +1,9 @@
-import { DEFAULT_LABEL_OPTIONS } from '../src/config/label-options.js';
-import type { BatchEncoder } from '../src/model/batch-encoder.js';
+import { DEFAULT_LABEL_OPTIONS } from '../src/options/label-options.js';
+import type { BatchEncoder } from '../src/model/run/batch-encoder.js';
 import type { LoadedModel } from '../src/model/load-model.js';
 import { emptyCounters } from '../src/pipeline/label-frames.js';
 import { labelVideo } from '../src/pipeline/label-video.js';
-import { LiveStreamServer } from '../src/synth/live-stream-server.js';
+import { LiveStreamServer } from '../test/support/live-stream-server.js';
 
 /** Capture-to-label latency of a live stream, in milliseconds, after warm-up. */
 export interface LiveLatency {

@@ -3,11 +3,11 @@ import { existsSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { DEFAULT_LABEL_OPTIONS } from '../src/config/label-options.js';
+import { DEFAULT_LABEL_OPTIONS } from '../src/options/label-options.js';
 import type { LoadedModel } from '../src/model/load-model.js';
 import { emptyCounters } from '../src/pipeline/label-frames.js';
 import { labelVideo } from '../src/pipeline/label-video.js';
-import { findFfmpeg } from '../src/source/find-ffmpeg.js';
+import { findFfmpeg } from '../src/decode/find-ffmpeg.js';
 
 /** Memory at one point of the run. */
 export interface MemorySample {

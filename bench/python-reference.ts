@@ -4,7 +4,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { packageRoot } from '../src/model/bundled-model.js';
+import { packageRoot } from '../src/model/load/bundled-model.js';
 
 /** Pythons tried, in order, after `FRAMEWISE_BENCH_PYTHON`: Debian's packages go to /usr/bin. */
 const PYTHON_CANDIDATES = ['python3', '/usr/bin/python3'];

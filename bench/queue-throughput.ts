@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Queue, QueueEvents, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
-import { packageRoot } from '../src/model/bundled-model.js';
+import { packageRoot } from '../src/model/load/bundled-model.js';
 import { QUEUE_NAME } from '../src/queue/queue-keys.js';
 import { bullmqConnection, redisUrl } from '../src/queue/redis-connection.js';
 import { deletePrefixKeys } from '../src/queue/delete-prefix-keys.js';

@@ -7,8 +7,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { packageRoot } from '../src/model/bundled-model.js';
-import { CUT, LABELS_CSV, makeCutDataset } from '../src/synth/cut-dataset.js';
+import { packageRoot } from '../src/model/load/bundled-model.js';
+import { CUT, LABELS_CSV, makeCutDataset } from '../lab/demo-model/cut-dataset.js';
 
 const root = packageRoot();
 const dir = join(root, '.cache', 'demo');

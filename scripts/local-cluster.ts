@@ -19,11 +19,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs, promisify } from 'node:util';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { packageRoot } from '../src/model/bundled-model.js';
+import { packageRoot } from '../src/model/load/bundled-model.js';
 import { QUEUE_NAME } from '../src/queue/queue-keys.js';
 import { bullmqConnection, redisUrl } from '../src/queue/redis-connection.js';
-import { redactUrl } from '../src/source/redact-url.js';
-import { renderShots } from '../src/synth/render-shots.js';
+import { redactUrl } from '../src/policy/redact-url.js';
+import { renderShots } from '../test/support/render-shots.js';
 import { WorkerFleet } from './local-cluster/worker-fleet.js';
 import { deletePrefixKeys } from '../src/queue/delete-prefix-keys.js';
 

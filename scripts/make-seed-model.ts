@@ -5,10 +5,10 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { useBackend } from '../src/model/backend.js';
-import { FRAMEWISE_JSON } from '../src/model/framewise-config.js';
-import { saveModelToDirectory } from '../src/model/model-files.js';
-import { buildSeedModel } from '../src/model/seed-model.js';
+import { useBackend } from '../src/model/run/backend.js';
+import { FRAMEWISE_JSON } from '../src/model/load/framewise-config.js';
+import { saveModelToDirectory } from '../src/model/load/model-files.js';
+import { buildSeedModel } from '../src/train/seed-model.js';
 
 const dir = process.argv[2];
 if (dir === undefined) {

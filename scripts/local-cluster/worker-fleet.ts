@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { packageRoot } from '../../src/model/bundled-model.js';
+import { packageRoot } from '../../src/model/load/bundled-model.js';
 
 /** How often readiness is polled while workers start, in milliseconds. */
 const POLL_MS = 100;

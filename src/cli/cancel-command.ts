@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { optionalNumber } from '../config/option-values.js';
+import { optionalNumber } from '../options/option-values.js';
 import { cancelChannel, cancelKey } from '../queue/queue-keys.js';
 import { QueueClient } from '../queue/queue-client.js';
 import { redisUrl } from '../queue/redis-connection.js';

@@ -1,10 +1,10 @@
-import { HEAD_MODES, parseLabelOptions } from '../config/label-options.js';
-import { optionalInteger, optionalNumber } from '../config/option-values.js';
+import { HEAD_MODES, parseLabelOptions } from '../options/label-options.js';
+import { optionalInteger, optionalNumber } from '../options/option-values.js';
 import { UsageError } from '../errors.js';
 import { QueueClient } from '../queue/queue-client.js';
 import { redisUrl } from '../queue/redis-connection.js';
 import { videoJobData } from '../queue/video-job.js';
-import { checkInput } from '../source/url-policy.js';
+import { checkInput } from '../policy/url-policy.js';
 import type { CommandIo } from './command-io.js';
 import { LIVE_OPTIONS, parseLiveOptions } from './live-options.js';
 import { formatOptions, parseCommandLine, type OptionSpec } from './parse-command-line.js';

@@ -1,12 +1,16 @@
 import { join } from 'node:path';
-import { DEFAULT_LABEL_OPTIONS, parseBackend, parseLabelOptions } from '../config/label-options.js';
-import { optionalNumber } from '../config/option-values.js';
+import {
+  DEFAULT_LABEL_OPTIONS,
+  parseBackend,
+  parseLabelOptions,
+} from '../options/label-options.js';
+import { optionalNumber } from '../options/option-values.js';
 import { UsageError } from '../errors.js';
-import { useBackend } from '../model/backend.js';
-import { bundledModelDir } from '../model/bundled-model.js';
+import { useBackend } from '../model/run/backend.js';
+import { bundledModelDir } from '../model/load/bundled-model.js';
 import { loadModel } from '../model/load-model.js';
 import { labelVideo } from '../pipeline/label-video.js';
-import { LABELS_CSV } from '../synth/cut-dataset.js';
+import { LABELS_CSV } from '../../lab/demo-model/cut-dataset.js';
 import { readAnnotations } from '../train/annotations.js';
 import { addRates, eventsFromLabels, matchEvents } from '../train/match-events.js';
 import { suppressCloseEvents } from '../train/suppress-close-events.js';

@@ -1,7 +1,7 @@
-import { MIN_WATCHDOG_MS, parseLiveSettings, type LiveSettings } from '../config/live-settings.js';
+import { MIN_WATCHDOG_MS, parseLiveSettings, type LiveSettings } from '../options/live-settings.js';
 import { UsageError } from '../errors.js';
-import { LIVE_DEFAULTS } from '../source/live-frame-source.js';
-import { OVERLOAD_POLICIES } from '../source/frame-source-options.js';
+import { LIVE_DEFAULTS } from '../decode/live-frame-source.js';
+import { OVERLOAD_POLICIES } from '../decode/frame-source-options.js';
 import type { OptionSpec } from './parse-command-line.js';
 
 /** `--live` and how a live stream is kept going, shared by `label` and `enqueue`. */

@@ -1,5 +1,5 @@
 import { delimiter, resolve } from 'node:path';
-import type { UrlPolicy } from '../source/url-policy.js';
+import type { UrlPolicy } from '../policy/url-policy.js';
 import type { OptionSpec } from './parse-command-line.js';
 
 /** `--media-root` and `--allow-private`: the URL policy, shared by `enqueue` and `worker`. */

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FramewiseError, isUserError } from '../errors.js';
-import { packageRoot } from '../model/bundled-model.js';
+import { packageRoot } from '../model/load/bundled-model.js';
 import type { CommandIo } from './command-io.js';
 type Command = (args: readonly string[], io: CommandIo) => Promise<number>;
 

@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
-import { optionalInteger } from '../config/option-values.js';
-import type { ActiveBackend } from '../model/backend.js';
-import { EncoderPool } from '../model/encoder-pool.js';
+import { optionalInteger } from '../options/option-values.js';
+import type { ActiveBackend } from '../model/run/backend.js';
+import { EncoderPool } from '../model/run/encoder-pool.js';
 import type { OptionSpec } from './parse-command-line.js';
 
 /**

@@ -1,13 +1,13 @@
 import { join } from 'node:path';
-import { optionalInteger, optionalNumber } from '../config/option-values.js';
-import { parseBackend } from '../config/label-options.js';
+import { optionalInteger, optionalNumber } from '../options/option-values.js';
+import { parseBackend } from '../options/label-options.js';
 import { UsageError } from '../errors.js';
-import { useBackend, type BackendName } from '../model/backend.js';
+import { useBackend, type BackendName } from '../model/run/backend.js';
 import { loadModel, prepareModel } from '../model/load-model.js';
-import { buildSeedModel } from '../model/seed-model.js';
+import { buildSeedModel } from '../train/seed-model.js';
 import { readAnnotations } from '../train/annotations.js';
 import { trainOnDataset } from '../train/train-dataset.js';
-import { LABELS_CSV } from '../synth/cut-dataset.js';
+import { LABELS_CSV } from '../../lab/demo-model/cut-dataset.js';
 import type { CommandIo } from './command-io.js';
 import { formatOptions, parseCommandLine, type OptionSpec } from './parse-command-line.js';
 

@@ -2,7 +2,7 @@ import { InputError } from '../errors.js';
 import { labelsKey } from '../queue/queue-keys.js';
 import { QueueClient } from '../queue/queue-client.js';
 import { redisUrl } from '../queue/redis-connection.js';
-import { streamEntryJson } from '../queue/stream-entry-json.js';
+import { streamEntryJson } from '../output/stream-entry-json.js';
 import type { CommandIo } from './command-io.js';
 import { jobIdArgument } from './job-id-argument.js';
 import { formatOptions, parseCommandLine, type OptionSpec } from './parse-command-line.js';

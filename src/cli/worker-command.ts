@@ -1,10 +1,10 @@
 import type { Logger } from 'pino';
-import { optionalInteger } from '../config/option-values.js';
-import { parseBackend } from '../config/label-options.js';
+import { optionalInteger } from '../options/option-values.js';
+import { parseBackend } from '../options/label-options.js';
 import { AbortError, UsageError } from '../errors.js';
-import { useBackend } from '../model/backend.js';
-import { bundledModelDir } from '../model/bundled-model.js';
-import type { EncoderPool } from '../model/encoder-pool.js';
+import { useBackend } from '../model/run/backend.js';
+import { bundledModelDir } from '../model/load/bundled-model.js';
+import type { EncoderPool } from '../model/run/encoder-pool.js';
 import { startEncoderThreads, THREADS_OPTION } from './threads-option.js';
 import { loadModel } from '../model/load-model.js';
 import { warmUp } from '../model/warm-up.js';

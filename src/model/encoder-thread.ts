@@ -3,11 +3,11 @@
  * instance and encodes the batches the pool sends, returning the embeddings as transferables.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { useBackend } from './backend.js';
-import type { EncoderThreadData, EncodeReply, EncodeRequest } from './encoder-messages.js';
+import { useBackend } from './run/backend.js';
+import type { EncoderThreadData, EncodeReply, EncodeRequest } from './run/encoder-messages.js';
 import { loadModel } from './load-model.js';
 import { warmUp } from './warm-up.js';
-import { DEFAULT_LABEL_OPTIONS } from '../config/label-options.js';
+import { DEFAULT_LABEL_OPTIONS } from '../options/label-options.js';
 
 const port = parentPort!;
 const { location, backend, fold } = workerData as EncoderThreadData;

@@ -10,14 +10,14 @@ import {
   readFramewiseConfig,
   type FramewiseConfig,
   type Preprocessing,
-} from './framewise-config.js';
-import { foldBatchNorm } from './fold-batch-norm.js';
-import { FrameEncoder } from './frame-encoder.js';
-import { modelFromArtifacts } from './model-from-artifacts.js';
-import { MODEL_JSON, directoryLoader } from './model-files.js';
-import { RecurrentHead } from './recurrent-head.js';
-import { splitModel, type SplitModel } from './split-model.js';
-import { poolWholeFrames } from './whole-frame-pooling.js';
+} from './load/framewise-config.js';
+import { foldBatchNorm } from './optimize/fold-batch-norm.js';
+import { FrameEncoder } from './run/frame-encoder.js';
+import { modelFromArtifacts } from './load/model-from-artifacts.js';
+import { MODEL_JSON, directoryLoader } from './load/model-files.js';
+import { RecurrentHead } from './run/recurrent-head.js';
+import { splitModel, type SplitModel } from './load/split-model.js';
+import { poolWholeFrames } from './optimize/whole-frame-pooling.js';
 
 /** Frames per window when neither the model nor framewise.json fixes it. */
 export const FALLBACK_WINDOW = 4;

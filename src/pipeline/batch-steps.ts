@@ -1,7 +1,7 @@
 import { AbortError } from '../errors.js';
-import type { BatchEncoder } from '../model/batch-encoder.js';
+import type { BatchEncoder } from '../model/run/batch-encoder.js';
 import type { LoadedModel } from '../model/load-model.js';
-import type { Frame } from '../source/frame.js';
+import type { Frame } from '../decode/frame.js';
 import type { LabelCounters } from './label-counters.js';
 import type { FrameReader, LabelFramesOptions } from './label-frames-options.js';
 import type { Label } from './label.js';

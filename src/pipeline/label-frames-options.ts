@@ -1,6 +1,6 @@
-import type { HeadMode } from '../config/label-options.js';
-import type { BatchEncoder } from '../model/batch-encoder.js';
-import type { Frame } from '../source/frame.js';
+import type { HeadMode } from '../options/label-options.js';
+import type { BatchEncoder } from '../model/run/batch-encoder.js';
+import type { Frame } from '../decode/frame.js';
 import type { Gap } from './label-counters.js';
 import type { ResumePoint } from './resume-point.js';
 

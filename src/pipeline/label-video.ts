@@ -1,11 +1,11 @@
-import type { LabelOptions } from '../config/label-options.js';
-import type { BatchEncoder } from '../model/batch-encoder.js';
+import type { LabelOptions } from '../options/label-options.js';
+import type { BatchEncoder } from '../model/run/batch-encoder.js';
 import type { LoadedModel } from '../model/load-model.js';
-import { FrameSource } from '../source/frame-source.js';
-import type { FrameSourceOptions } from '../source/frame-source-options.js';
+import { FrameSource } from '../decode/frame-source.js';
+import type { FrameSourceOptions } from '../decode/frame-source-options.js';
 import type { Label } from './label.js';
-import { LiveFrameSource, type LiveOptions } from '../source/live-frame-source.js';
-import type { Frame } from '../source/frame.js';
+import { LiveFrameSource, type LiveOptions } from '../decode/live-frame-source.js';
+import type { Frame } from '../decode/frame.js';
 import {
   labelFrames,
   type FrameReader,

@@ -1,5 +1,5 @@
 import type { LoadedModel } from '../model/load-model.js';
-import type { Frame } from '../source/frame.js';
+import type { Frame } from '../decode/frame.js';
 import {
   emitsAt,
   noteBreaks,

@@ -1,8 +1,8 @@
 import { Subject } from 'rxjs';
-import type { BatchEncoder } from '../model/batch-encoder.js';
-import { EmbeddingCache } from '../model/embedding-cache.js';
+import type { BatchEncoder } from '../model/run/batch-encoder.js';
+import { EmbeddingCache } from './embedding-cache.js';
 import type { LoadedModel } from '../model/load-model.js';
-import type { Frame } from '../source/frame.js';
+import type { Frame } from '../decode/frame.js';
 import {
   noteBreaks,
   settleWhileReading,

@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { RedisUnavailableError } from '../errors.js';
-import { redactUrl } from '../source/redact-url.js';
+import { redactUrl } from '../policy/redact-url.js';
 
 /** Connection attempts before giving up: enough to ride out a restart, short for a typo. */
 const CONNECT_ATTEMPTS = 3;

@@ -1,6 +1,6 @@
 import { Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { JobSummary } from '../pipeline/job-summary.js';
+import type { JobSummary } from '../output/job-summary.js';
 import { checkRedis } from './check-redis.js';
 import { QUEUE_NAME } from './queue-keys.js';
 import { bullmqConnection, createRedis } from './redis-connection.js';

@@ -1,7 +1,7 @@
 import type { RedisOptions as BullmqRedisOptions } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
 import { UsageError } from '../errors.js';
-import { redactUrl } from '../source/redact-url.js';
+import { redactUrl } from '../policy/redact-url.js';
 
 /** Redis server when `REDIS_URL` is not set. */
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';

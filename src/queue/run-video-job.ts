@@ -1,20 +1,20 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { LabelOptions } from '../config/label-options.js';
-import type { LiveSettings } from '../config/live-settings.js';
+import type { LabelOptions } from '../options/label-options.js';
+import type { LiveSettings } from '../options/live-settings.js';
 import type { JobMetrics } from '../metrics/job-metrics.js';
-import type { BatchEncoder } from '../model/batch-encoder.js';
+import type { BatchEncoder } from '../model/run/batch-encoder.js';
 import type { LoadedModel } from '../model/load-model.js';
-import type { JobSummary } from '../pipeline/job-summary.js';
+import type { JobSummary } from '../output/job-summary.js';
 import { emptyCounters, type Gap, type LabelCounters } from '../pipeline/label-frames.js';
-import { LabelSummary } from '../pipeline/label-summary.js';
+import { LabelSummary } from '../output/label-summary.js';
 import { labelVideo } from '../pipeline/label-video.js';
 import { CheckpointStore, type Checkpoint } from './checkpoint-store.js';
 import type { ResumePoint } from '../pipeline/resume-point.js';
 import { ProgressThrottle, type JobProgress } from './job-progress.js';
 import { labelsKey } from './queue-keys.js';
-import { readLabels } from './read-labels.js';
-import { RedisStreamSink } from './redis-stream-sink.js';
+import { readLabels } from '../output/read-labels.js';
+import { RedisStreamSink } from '../output/redis-stream-sink.js';
 
 /** What one attempt at a job needs. */
 export interface VideoJobRun {

@@ -3,10 +3,10 @@ import {
   parseLabelOptions,
   type HeadMode,
   type LabelOptions,
-} from '../config/label-options.js';
-import { parseLiveSettings, type LiveSettings } from '../config/live-settings.js';
+} from '../options/label-options.js';
+import { parseLiveSettings, type LiveSettings } from '../options/live-settings.js';
 import { UsageError } from '../errors.js';
-import { OVERLOAD_POLICIES, type OverloadPolicy } from '../source/frame-source-options.js';
+import { OVERLOAD_POLICIES, type OverloadPolicy } from '../decode/frame-source-options.js';
 
 /**
  * A job's payload in the `videos` queue: the input and the label options of the contract. Any

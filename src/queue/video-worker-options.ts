@@ -1,9 +1,9 @@
 import type { Logger } from 'pino';
-import type { ActiveBackend } from '../model/backend.js';
+import type { ActiveBackend } from '../model/run/backend.js';
 import type { WorkerMetrics } from '../metrics/worker-metrics.js';
-import type { BatchEncoder } from '../model/batch-encoder.js';
+import type { BatchEncoder } from '../model/run/batch-encoder.js';
 import type { LoadedModel } from '../model/load-model.js';
-import type { UrlPolicy } from '../source/url-policy.js';
+import type { UrlPolicy } from '../policy/url-policy.js';
 
 /** Options of a {@link VideoWorker}; the CLI parses and checks them at start-up. */
 export interface VideoWorkerOptions {

@@ -2,9 +2,9 @@ import { Queue, UnrecoverableError, WaitingError, Worker, type Job } from 'bullm
 import type { Redis } from 'ioredis';
 import { FramewiseError } from '../errors.js';
 import type { JobOutcome } from '../metrics/job-outcome.js';
-import type { JobSummary } from '../pipeline/job-summary.js';
-import { redactUrl } from '../source/redact-url.js';
-import { checkInput } from '../source/url-policy.js';
+import type { JobSummary } from '../output/job-summary.js';
+import { redactUrl } from '../policy/redact-url.js';
+import { checkInput } from '../policy/url-policy.js';
 import { checkRedis } from './check-redis.js';
 import { CheckpointStore } from './checkpoint-store.js';
 import { cancelChannel, cancelKey, QUEUE_NAME } from './queue-keys.js';

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { LoadedModel } from '../model/load-model.js';
-import { pixelsToFloats } from '../model/pixels-to-floats.js';
+import { pixelsToFloats } from '../model/run/pixels-to-floats.js';
 
 /** Frames per forward pass while measuring statistics. */
 const CALIBRATION_BATCH = 32;

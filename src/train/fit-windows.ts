@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { LoadedModel } from '../model/load-model.js';
-import { pixelsToFloats } from '../model/pixels-to-floats.js';
-import { SeededRandom } from '../synth/seeded-random.js';
-import { featureStds, shiftWindows } from './shift-windows.js';
+import { pixelsToFloats } from '../model/run/pixels-to-floats.js';
+import { SeededRandom } from './seeded-random.js';
+import { featureStds, shiftWindows } from '../../lab/demo-model/shift-windows.js';
 import type { WindowExamples } from './window-examples.js';
 
 /** Offsets the shift-augmentation stream from the order's seed, so the two draws differ. */

@@ -1,5 +1,5 @@
 import type { LoadedModel } from '../model/load-model.js';
-import { FrameSource } from '../source/frame-source.js';
+import { FrameSource } from '../decode/frame-source.js';
 
 /**
  * Copies of every `step`-th frame of the videos, at the model's input size, up to `max`: a

@@ -1,16 +1,20 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UsageError } from '../errors.js';
-import { FRAMEWISE_JSON, type FramewiseConfig } from '../model/framewise-config.js';
+import { FRAMEWISE_JSON, type FramewiseConfig } from '../model/load/framewise-config.js';
 import type { LoadedModel } from '../model/load-model.js';
-import { changeLayerUnits, changeStatistics, setChangeLayer } from '../model/change-layer.js';
-import { saveModelToDirectory } from '../model/model-files.js';
-import { SeededRandom } from '../synth/seeded-random.js';
+import {
+  changeLayerUnits,
+  changeStatistics,
+  setChangeLayer,
+} from '../../lab/demo-model/change-layer.js';
+import { saveModelToDirectory } from '../model/load/model-files.js';
+import { SeededRandom } from './seeded-random.js';
 import type { Annotations } from './annotations.js';
 import { calibrateBatchNorm } from './calibrate-batch-norm.js';
 import { sampleFrames } from './sample-frames.js';
 import { fitWindows, type EpochLogs, type FitResult } from './fit-windows.js';
-import { spliceWindows } from './splice-windows.js';
+import { spliceWindows } from '../../lab/demo-model/splice-windows.js';
 import { collectExamples, type WindowExamples } from './window-examples.js';
 
 /** Frames the frozen encoder's BatchNorm statistics are measured on. */

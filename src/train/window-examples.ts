@@ -1,8 +1,8 @@
 import { Subject } from 'rxjs';
 import type { LoadedModel } from '../model/load-model.js';
 import { slidingWindow } from '../pipeline/sliding-window.js';
-import type { Frame } from '../source/frame.js';
-import { FrameSource } from '../source/frame-source.js';
+import type { Frame } from '../decode/frame.js';
+import { FrameSource } from '../decode/frame-source.js';
 import { labelAt, type Segment } from './annotations.js';
 
 /** Training windows of one or more videos, with their class indices. */

@@ -2,9 +2,9 @@ import type { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ModelError } from '../../src/errors.js';
-import { EncoderPool } from '../../src/model/encoder-pool.js';
+import { EncoderPool } from '../../src/model/run/encoder-pool.js';
 import { loadModel, type LoadedModel } from '../../src/model/load-model.js';
-import { saveSeedModel } from '../helpers/models.js';
+import { saveSeedModel } from '../support/models.js';
 
 const SIZE = 32;
 

@@ -2,8 +2,8 @@ import { copyFile, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { renderShots } from '../../src/synth/render-shots.js';
-import { runCli } from '../helpers/cli.js';
+import { renderShots } from '../support/render-shots.js';
+import { runCli } from '../support/cli.js';
 
 interface EvaluateReport {
   videos: number;

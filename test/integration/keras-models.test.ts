@@ -2,13 +2,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { useBackend } from '../../src/model/backend.js';
-import type { Preprocessing } from '../../src/model/framewise-config.js';
+import { useBackend } from '../../src/model/run/backend.js';
+import type { Preprocessing } from '../../src/model/load/framewise-config.js';
 import { loadModel, type LoadedModel } from '../../src/model/load-model.js';
-import { parseJsonLines, runCli } from '../helpers/cli.js';
-import { readFixtureWeights } from '../helpers/fixture-weights.js';
-import { denseSoftmax, gruSequence, type GruWeights } from '../helpers/keras-gru-reference.js';
-import { decodeReference, makeVideo } from '../helpers/videos.js';
+import { parseJsonLines, runCli } from '../support/cli.js';
+import { readFixtureWeights } from '../support/fixture-weights.js';
+import { denseSoftmax, gruSequence, type GruWeights } from '../support/keras-gru-reference.js';
+import { decodeReference, makeVideo } from '../support/videos.js';
 
 interface LabelLine {
   frame: number;

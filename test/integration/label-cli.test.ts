@@ -4,9 +4,9 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { useBackend } from '../../src/model/backend.js';
-import { CLI, parseJsonLines, runCli } from '../helpers/cli.js';
-import { saveSeedModel } from '../helpers/models.js';
+import { useBackend } from '../../src/model/run/backend.js';
+import { CLI, parseJsonLines, runCli } from '../support/cli.js';
+import { saveSeedModel } from '../support/models.js';
 import {
   ffmpegProcessesRunning,
   makeAudioOnly,
@@ -14,7 +14,7 @@ import {
   makeTextFile,
   makeTruncatedMp4,
   makeVideo,
-} from '../helpers/videos.js';
+} from '../support/videos.js';
 
 interface Stats {
   frames: number;

@@ -3,15 +3,15 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { useBackend } from '../../src/model/backend.js';
-import { bundledModelDir } from '../../src/model/bundled-model.js';
-import { directoryLoader } from '../../src/model/model-files.js';
-import { renderShots } from '../../src/synth/render-shots.js';
-import type { SeedModelOptions } from '../../src/model/seed-model.js';
-import { parseJsonLines, runCli } from '../helpers/cli.js';
-import { predictScores, saveSeedModel, sequenceScores } from '../helpers/models.js';
-import { decodeReference, makeVideo } from '../helpers/videos.js';
-import type { LabelRecord } from '../../src/sink/jsonl-sink.js';
+import { useBackend } from '../../src/model/run/backend.js';
+import { bundledModelDir } from '../../src/model/load/bundled-model.js';
+import { directoryLoader } from '../../src/model/load/model-files.js';
+import { renderShots } from '../support/render-shots.js';
+import type { SeedModelOptions } from '../../src/train/seed-model.js';
+import { parseJsonLines, runCli } from '../support/cli.js';
+import { predictScores, saveSeedModel, sequenceScores } from '../support/models.js';
+import { decodeReference, makeVideo } from '../support/videos.js';
+import type { LabelRecord } from '../../src/output/jsonl-sink.js';
 
 /** Frame size of the test models and video: the video is lossless at the model's size. */
 const SIZE = 32;

@@ -3,8 +3,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadModel, type LoadedModel } from '../../src/model/load-model.js';
 import { emptyCounters, labelFrames, type FrameReader } from '../../src/pipeline/label-frames.js';
 import type { Label } from '../../src/pipeline/label.js';
-import type { Frame } from '../../src/source/frame.js';
-import { saveSeedModel } from '../helpers/models.js';
+import type { Frame } from '../../src/decode/frame.js';
+import { saveSeedModel } from '../support/models.js';
 
 const SIZE = 16;
 const FRAMES = 24;

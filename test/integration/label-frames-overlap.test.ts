@@ -1,11 +1,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { BatchEncoder } from '../../src/model/batch-encoder.js';
+import type { BatchEncoder } from '../../src/model/run/batch-encoder.js';
 import { loadModel, type LoadedModel } from '../../src/model/load-model.js';
 import { labelFrames, type FrameReader } from '../../src/pipeline/label-frames.js';
 import type { Label } from '../../src/pipeline/label.js';
 import { batchesInFlight } from '../../src/pipeline/window-labels.js';
-import type { Frame } from '../../src/source/frame.js';
-import { saveSeedModel } from '../helpers/models.js';
+import type { Frame } from '../../src/decode/frame.js';
+import { saveSeedModel } from '../support/models.js';
 
 const SIZE = 16;
 const BATCH = 4;

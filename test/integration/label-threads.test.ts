@@ -2,9 +2,9 @@ import { dirname } from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { LabelRecord } from '../../src/sink/jsonl-sink.js';
-import { parseJsonLines, runCli } from '../helpers/cli.js';
-import { saveSeedModel } from '../helpers/models.js';
+import type { LabelRecord } from '../../src/output/jsonl-sink.js';
+import { parseJsonLines, runCli } from '../support/cli.js';
+import { saveSeedModel } from '../support/models.js';
 import {
   deletePrefix,
   freshPrefix,
@@ -12,10 +12,10 @@ import {
   REDIS_URL,
   startWorker,
   waitFor,
-} from '../helpers/queue.js';
-import { makeVideo } from '../helpers/videos.js';
-import { LiveStreamServer } from '../../src/synth/live-stream-server.js';
-import { startLiveLabel } from '../helpers/live-label.js';
+} from '../support/queue.js';
+import { makeVideo } from '../support/videos.js';
+import { LiveStreamServer } from '../support/live-stream-server.js';
+import { startLiveLabel } from '../support/live-label.js';
 
 /** Labels agree: the same frames, windows and times; scores within 1e-4. */
 function expectSameLabels(actual: readonly LabelRecord[], expected: readonly LabelRecord[]): void {

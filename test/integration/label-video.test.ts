@@ -1,12 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_LABEL_OPTIONS } from '../../src/config/label-options.js';
-import { useBackend } from '../../src/model/backend.js';
+import { DEFAULT_LABEL_OPTIONS } from '../../src/options/label-options.js';
+import { useBackend } from '../../src/model/run/backend.js';
 import { loadModel } from '../../src/model/load-model.js';
 import { emptyCounters, type LabelCounters } from '../../src/pipeline/label-frames.js';
 import { labelVideo } from '../../src/pipeline/label-video.js';
-import { saveSeedModel } from '../helpers/models.js';
-import { makeVideo } from '../helpers/videos.js';
+import { saveSeedModel } from '../support/models.js';
+import { makeVideo } from '../support/videos.js';
 
 describe('labelVideo', () => {
   beforeAll(async () => {

@@ -2,9 +2,9 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { renderShots } from '../../src/synth/render-shots.js';
-import { SeededRandom } from '../../src/synth/seeded-random.js';
-import { parseJsonLines, runCli } from '../helpers/cli.js';
+import { renderShots } from '../support/render-shots.js';
+import { SeededRandom } from '../../src/train/seeded-random.js';
+import { parseJsonLines, runCli } from '../support/cli.js';
 
 interface TrainReport {
   best: { val_acc: number };

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HlsStreamServer } from '../../helpers/hls-server.js';
-import { startLiveLabel } from '../../helpers/live-label.js';
-import { saveSeedModel } from '../../helpers/models.js';
-import { waitFor } from '../../helpers/queue.js';
-import { ffmpegProcessesRunning } from '../../helpers/videos.js';
+import { HlsStreamServer } from '../../support/hls-server.js';
+import { startLiveLabel } from '../../support/live-label.js';
+import { saveSeedModel } from '../../support/models.js';
+import { waitFor } from '../../support/queue.js';
+import { ffmpegProcessesRunning } from '../../support/videos.js';
 
 describe('a live HLS playlist being written', () => {
   const server = new HlsStreamServer();

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LiveStreamServer } from '../../../src/synth/live-stream-server.js';
-import { startLiveLabel } from '../../helpers/live-label.js';
-import { saveSeedModel } from '../../helpers/models.js';
-import { waitFor } from '../../helpers/queue.js';
-import { ffmpegProcessesRunning } from '../../helpers/videos.js';
+import { LiveStreamServer } from '../../support/live-stream-server.js';
+import { startLiveLabel } from '../../support/live-label.js';
+import { saveSeedModel } from '../../support/models.js';
+import { waitFor } from '../../support/queue.js';
+import { ffmpegProcessesRunning } from '../../support/videos.js';
 
 describe('a live MJPEG camera (multipart JPEG over HTTP, no timestamps of its own)', () => {
   // 10 frames/s, where ffmpeg would number MJPEG frames at a made-up 25.

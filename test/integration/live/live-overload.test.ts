@@ -1,14 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_LABEL_OPTIONS } from '../../../src/config/label-options.js';
-import { useBackend } from '../../../src/model/backend.js';
-import { EncoderPool } from '../../../src/model/encoder-pool.js';
+import { DEFAULT_LABEL_OPTIONS } from '../../../src/options/label-options.js';
+import { useBackend } from '../../../src/model/run/backend.js';
+import { EncoderPool } from '../../../src/model/run/encoder-pool.js';
 import { loadModel, type LoadedModel } from '../../../src/model/load-model.js';
 import { emptyCounters, type LabelCounters } from '../../../src/pipeline/label-frames.js';
 import { labelVideo } from '../../../src/pipeline/label-video.js';
 import { batchesInFlight } from '../../../src/pipeline/window-labels.js';
-import type { OverloadPolicy } from '../../../src/source/frame-source-options.js';
-import { LiveStreamServer } from '../../../src/synth/live-stream-server.js';
-import { saveSeedModel } from '../../helpers/models.js';
+import type { OverloadPolicy } from '../../../src/decode/frame-source-options.js';
+import { LiveStreamServer } from '../../support/live-stream-server.js';
+import { saveSeedModel } from '../../support/models.js';
 
 /** Stream time each run labels, in seconds. */
 const STREAM_SEC = 16;

@@ -1,9 +1,9 @@
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../helpers/cli.js';
-import { LiveStreamServer } from '../../../src/synth/live-stream-server.js';
-import { saveSeedModel } from '../../helpers/models.js';
+import { runCli } from '../../support/cli.js';
+import { LiveStreamServer } from '../../support/live-stream-server.js';
+import { saveSeedModel } from '../../support/models.js';
 import {
   deletePrefix,
   freshPrefix,
@@ -11,8 +11,8 @@ import {
   REDIS_URL,
   startWorker,
   waitFor,
-} from '../../helpers/queue.js';
-import { ffmpegProcessesRunning } from '../../helpers/videos.js';
+} from '../../support/queue.js';
+import { ffmpegProcessesRunning } from '../../support/videos.js';
 
 describe('a live job in the queue', () => {
   const server = new LiveStreamServer();

@@ -1,12 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../helpers/cli.js';
-import { freePort } from '../../helpers/free-port.js';
-import { startLiveLabel } from '../../helpers/live-label.js';
-import { LiveStreamServer } from '../../../src/synth/live-stream-server.js';
-import { saveSeedModel } from '../../helpers/models.js';
-import { waitFor } from '../../helpers/queue.js';
-import { ffmpegProcessesRunning } from '../../helpers/videos.js';
+import { runCli } from '../../support/cli.js';
+import { freePort } from '../../support/free-port.js';
+import { startLiveLabel } from '../../support/live-label.js';
+import { LiveStreamServer } from '../../support/live-stream-server.js';
+import { saveSeedModel } from '../../support/models.js';
+import { waitFor } from '../../support/queue.js';
+import { ffmpegProcessesRunning } from '../../support/videos.js';
 
 describe('a live stream that dies for 5 s and comes back', () => {
   const server = new LiveStreamServer();

@@ -1,10 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../helpers/free-port.js';
-import { startLiveLabel } from '../../helpers/live-label.js';
-import { saveSeedModel } from '../../helpers/models.js';
-import { waitFor } from '../../helpers/queue.js';
-import { ffmpegProcessesRunning, fixtureFfmpeg } from '../../helpers/videos.js';
+import { freePort } from '../../support/free-port.js';
+import { startLiveLabel } from '../../support/live-label.js';
+import { saveSeedModel } from '../../support/models.js';
+import { waitFor } from '../../support/queue.js';
+import { ffmpegProcessesRunning, fixtureFfmpeg } from '../../support/videos.js';
 
 describe('a live RTMP stream', () => {
   let server: ChildProcess;

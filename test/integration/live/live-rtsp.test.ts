@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLiveLabel } from '../../helpers/live-label.js';
-import { saveSeedModel } from '../../helpers/models.js';
-import { waitFor } from '../../helpers/queue.js';
-import { RtspCameraServer } from '../../helpers/rtsp-server.js';
-import { ffmpegProcessesRunning } from '../../helpers/videos.js';
+import { startLiveLabel } from '../../support/live-label.js';
+import { saveSeedModel } from '../../support/models.js';
+import { waitFor } from '../../support/queue.js';
+import { RtspCameraServer } from '../../support/rtsp-server.js';
+import { ffmpegProcessesRunning } from '../../support/videos.js';
 
 describe('a live RTSP camera that only speaks TCP', () => {
   const camera = new RtspCameraServer();

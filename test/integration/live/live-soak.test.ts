@@ -1,12 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_LABEL_OPTIONS } from '../../../src/config/label-options.js';
-import { useBackend } from '../../../src/model/backend.js';
+import { DEFAULT_LABEL_OPTIONS } from '../../../src/options/label-options.js';
+import { useBackend } from '../../../src/model/run/backend.js';
 import { loadModel, type LoadedModel } from '../../../src/model/load-model.js';
 import { emptyCounters } from '../../../src/pipeline/label-frames.js';
 import { labelVideo } from '../../../src/pipeline/label-video.js';
-import { LiveStreamServer } from '../../../src/synth/live-stream-server.js';
-import { saveSeedModel } from '../../helpers/models.js';
+import { LiveStreamServer } from '../../support/live-stream-server.js';
+import { saveSeedModel } from '../../support/models.js';
 
 /** Stream time labeled, in seconds: long enough for a leak to show. */
 const STREAM_SEC = 60;

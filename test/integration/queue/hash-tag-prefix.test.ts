@@ -2,8 +2,8 @@ import { dirname } from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../helpers/cli.js';
-import { saveSeedModel } from '../../helpers/models.js';
+import { runCli } from '../../support/cli.js';
+import { saveSeedModel } from '../../support/models.js';
 import {
   deletePrefix,
   freshPrefix,
@@ -11,8 +11,8 @@ import {
   REDIS_URL,
   startWorker,
   type WorkerProcess,
-} from '../../helpers/queue.js';
-import { makeVideo } from '../../helpers/videos.js';
+} from '../../support/queue.js';
+import { makeVideo } from '../../support/videos.js';
 
 /**
  * Redis Cluster needs every key one Lua script touches in one hash slot; BullMQ's scripts touch

@@ -5,8 +5,8 @@ import { dirname } from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, parseJsonLines, runCli } from '../../helpers/cli.js';
-import { saveSeedModel } from '../../helpers/models.js';
+import { CLI, parseJsonLines, runCli } from '../../support/cli.js';
+import { saveSeedModel } from '../../support/models.js';
 import {
   deletePrefix,
   freshPrefix,
@@ -14,9 +14,9 @@ import {
   REDIS_URL,
   startWorker,
   type WorkerProcess,
-} from '../../helpers/queue.js';
-import { makeVideo, ffmpegProcessesRunning } from '../../helpers/videos.js';
-import type { LabelRecord } from '../../../src/sink/jsonl-sink.js';
+} from '../../support/queue.js';
+import { makeVideo, ffmpegProcessesRunning } from '../../support/videos.js';
+import type { LabelRecord } from '../../../src/output/jsonl-sink.js';
 
 interface Summary {
   frames: number;

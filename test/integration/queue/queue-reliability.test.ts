@@ -2,10 +2,10 @@ import { dirname } from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { bundledModelDir } from '../../../src/model/bundled-model.js';
-import { runCli } from '../../helpers/cli.js';
-import { freePort } from '../../helpers/free-port.js';
-import { startPrivateRedis } from '../../helpers/private-redis.js';
+import { bundledModelDir } from '../../../src/model/load/bundled-model.js';
+import { runCli } from '../../support/cli.js';
+import { freePort } from '../../support/free-port.js';
+import { startPrivateRedis } from '../../support/private-redis.js';
 import {
   deletePrefix,
   freshPrefix,
@@ -14,8 +14,8 @@ import {
   startWorker,
   waitFor,
   type WorkerProcess,
-} from '../../helpers/queue.js';
-import { ffmpegProcessIds, ffmpegProcessesRunning, makeVideo } from '../../helpers/videos.js';
+} from '../../support/queue.js';
+import { ffmpegProcessIds, ffmpegProcessesRunning, makeVideo } from '../../support/videos.js';
 
 /** Frames of the long video: enough for a job to be caught half-way on a busy machine. */
 const FRAMES = 3000;

@@ -2,9 +2,9 @@ import { dirname } from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { bundledModelDir } from '../../../src/model/bundled-model.js';
-import type { LabelRecord } from '../../../src/sink/jsonl-sink.js';
-import { parseJsonLines, runCli } from '../../helpers/cli.js';
+import { bundledModelDir } from '../../../src/model/load/bundled-model.js';
+import type { LabelRecord } from '../../../src/output/jsonl-sink.js';
+import { parseJsonLines, runCli } from '../../support/cli.js';
 import {
   deletePrefix,
   freshPrefix,
@@ -13,8 +13,8 @@ import {
   startWorker,
   waitFor,
   type WorkerProcess,
-} from '../../helpers/queue.js';
-import { ffmpegProcessesRunning, makeVideo } from '../../helpers/videos.js';
+} from '../../support/queue.js';
+import { ffmpegProcessesRunning, makeVideo } from '../../support/videos.js';
 
 describe('a worker killed half-way: another takes the job over and resumes it', () => {
   const redis = new Redis(REDIS_URL);

@@ -4,8 +4,8 @@ import { dirname, join } from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../helpers/cli.js';
-import { saveSeedModel } from '../../helpers/models.js';
+import { runCli } from '../../support/cli.js';
+import { saveSeedModel } from '../../support/models.js';
 import {
   deletePrefix,
   freshPrefix,
@@ -13,8 +13,8 @@ import {
   startWorker,
   waitFor,
   type WorkerProcess,
-} from '../../helpers/queue.js';
-import { makeVideo } from '../../helpers/videos.js';
+} from '../../support/queue.js';
+import { makeVideo } from '../../support/videos.js';
 
 describe('URL policy: enqueue and worker refuse the same inputs', () => {
   const prefix = freshPrefix();

@@ -1,11 +1,11 @@
 import { dirname } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../helpers/cli.js';
-import { freePort } from '../../helpers/free-port.js';
-import { saveSeedModel } from '../../helpers/models.js';
-import { startPrivateRedis, type PrivateRedis } from '../../helpers/private-redis.js';
-import { startWorker } from '../../helpers/queue.js';
-import { makeVideo } from '../../helpers/videos.js';
+import { runCli } from '../../support/cli.js';
+import { freePort } from '../../support/free-port.js';
+import { saveSeedModel } from '../../support/models.js';
+import { startPrivateRedis, type PrivateRedis } from '../../support/private-redis.js';
+import { startWorker } from '../../support/queue.js';
+import { makeVideo } from '../../support/videos.js';
 
 describe('a Redis with a password and an evicting memory policy', () => {
   let server: PrivateRedis | undefined;

@@ -5,9 +5,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../helpers/cli.js';
-import { freePort } from '../../helpers/free-port.js';
-import { saveSeedModel } from '../../helpers/models.js';
+import { runCli } from '../../support/cli.js';
+import { freePort } from '../../support/free-port.js';
+import { saveSeedModel } from '../../support/models.js';
 import {
   deletePrefix,
   freshPrefix,
@@ -15,8 +15,8 @@ import {
   startWorker,
   WORKER_ENTRY,
   type WorkerProcess,
-} from '../../helpers/queue.js';
-import { makeVideo } from '../../helpers/videos.js';
+} from '../../support/queue.js';
+import { makeVideo } from '../../support/videos.js';
 
 /** In every URL of these tests; must never reach a log line. */
 const PASSWORD = 'pa55-w0rd';

@@ -1,13 +1,13 @@
 import { dirname } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../helpers/cli.js';
-import { freePort } from '../../helpers/free-port.js';
-import { getFromWorker, sampleValue } from '../../helpers/metrics.js';
-import { saveSeedModel } from '../../helpers/models.js';
-import { startPrivateRedis, type PrivateRedis } from '../../helpers/private-redis.js';
-import { deletePrefix, freshPrefix, REDIS_URL, startWorker, waitFor } from '../../helpers/queue.js';
-import { makeVideo } from '../../helpers/videos.js';
+import { runCli } from '../../support/cli.js';
+import { freePort } from '../../support/free-port.js';
+import { getFromWorker, sampleValue } from '../../support/metrics.js';
+import { saveSeedModel } from '../../support/models.js';
+import { startPrivateRedis, type PrivateRedis } from '../../support/private-redis.js';
+import { deletePrefix, freshPrefix, REDIS_URL, startWorker, waitFor } from '../../support/queue.js';
+import { makeVideo } from '../../support/videos.js';
 
 describe('worker metrics and health endpoints (--metrics-port)', () => {
   const redis = new Redis(REDIS_URL);

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { MetricsServer } from '../../../src/metrics/metrics-server.js';
 import { Readiness } from '../../../src/metrics/readiness.js';
 import { WorkerMetrics } from '../../../src/metrics/worker-metrics.js';
-import { sampleValue } from '../../helpers/metrics.js';
+import { sampleValue } from '../../support/metrics.js';
 
 describe('MetricsServer', () => {
   let server: MetricsServer | undefined;

@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { useBackend } from '../../../src/model/backend.js';
+import { useBackend } from '../../../src/model/run/backend.js';
 import { prepareModel } from '../../../src/model/load-model.js';
 import { warmUp } from '../../../src/model/warm-up.js';
-import { saveSeedModel } from '../../helpers/models.js';
+import { saveSeedModel } from '../../support/models.js';
 
 describe('warmUp', () => {
   beforeAll(async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_LABEL_OPTIONS } from '../../../src/config/label-options.js';
+import { DEFAULT_LABEL_OPTIONS } from '../../../src/options/label-options.js';
 import { parseVideoJob, videoJobData } from '../../../src/queue/video-job.js';
 
 describe('parseVideoJob', () => {
