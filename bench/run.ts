@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { useBackend } from '../src/model/run/backend.js';
 import { packageRoot } from '../src/model/load/bundled-model.js';
-import { DEFAULT_THREADS } from '../src/cli/threads-option.js';
+import { DEFAULT_THREADS } from '../src/options/engine-options.js';
 import { EncoderPool } from '../src/model/run/encoder-pool.js';
 import { loadModel } from '../src/model/load-model.js';
 import { saveModelToDirectory } from '../src/model/load/model-files.js';

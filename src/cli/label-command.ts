@@ -1,13 +1,14 @@
-import { HEAD_MODES, parseBackend, parseLabelOptions } from '../options/label-options.js';
-import type { LiveSettings } from '../options/live-settings.js';
 import { UsageError } from '../errors.js';
 import { useBackend } from '../model/run/backend.js';
-import type { Gap } from '../pipeline/label-frames.js';
-import type { LiveOptions } from '../decode/live-frame-source.js';
 import { bundledModelDir } from '../model/load/bundled-model.js';
 import type { EncoderPool } from '../model/run/encoder-pool.js';
 import { loadModel } from '../model/load-model.js';
 import { warmUp } from '../model/warm-up.js';
+import { parseCommandLine, formatHelp } from '../options/command-line.js';
+import { LABEL_OPTIONS } from '../options/label-options.js';
+import { LIVE_SETTINGS, type LiveSettings } from '../options/live-options.js';
+import { valuesOf } from '../options/option.js';
+import type { Gap } from '../pipeline/label-frames.js';
 import { emptyCounters } from '../pipeline/label-frames.js';
 import { labelVideo } from '../pipeline/label-video.js';
 import { JsonlSink } from '../output/jsonl-sink.js';
@@ -15,73 +16,17 @@ import type { LabelSink } from '../output/label-sink.js';
 import { PrettySink } from '../output/pretty-sink.js';
 import { findFfmpeg } from '../decode/find-ffmpeg.js';
 import type { FrameSource } from '../decode/frame-source.js';
-import { formatOptions, parseCommandLine, type OptionSpec } from './parse-command-line.js';
-import { ProgressBar } from './progress-bar.js';
+import type { LiveOptions } from '../decode/live-frame-source.js';
+import { LABEL_COMMAND } from './command-specs.js';
 import type { CommandIo } from './command-io.js';
-import { LIVE_OPTIONS, parseLiveOptions } from './live-options.js';
-import { startEncoderThreads, THREADS_OPTION } from './threads-option.js';
-
-/** Options of `framewise label`, as the contract lists them. */
-export const LABEL_COMMAND_OPTIONS: Readonly<Record<string, OptionSpec>> = {
-  model: {
-    type: 'string',
-    valueName: '<dir|URL>',
-    help: 'TensorFlow.js Layers model (model.json + weights) [bundled demo model]',
-  },
-  window: {
-    type: 'string',
-    valueName: '<N>',
-    help: "frames per window [the model's time dimension, else 4]",
-  },
-  stride: {
-    type: 'string',
-    valueName: '<S>',
-    help: "frames from one window's end to the next [1]",
-  },
-  fps: {
-    type: 'string',
-    valueName: '<F>',
-    help: "sample the video at F frames/s [the video's rate]",
-  },
-  mode: {
-    type: 'string',
-    valueName: `<${HEAD_MODES.join('|')}>`,
-    help: 'window: fresh state per window; stateful: state carried across the stream [window]',
-  },
-  batch: { type: 'string', valueName: '<B>', help: 'frames per encoder batch [16]' },
-  backend: {
-    type: 'string',
-    valueName: '<auto|tensorflow|wasm|cpu>',
-    help: 'TensorFlow.js backend [auto: tensorflow if installed, else wasm, else cpu]',
-  },
-  start: { type: 'string', valueName: '<sec>', help: 'start of the part to label [0]' },
-  duration: { type: 'string', valueName: '<sec>', help: 'length of the part to label [all]' },
-  'no-cache': { type: 'boolean', help: "ablation: encode every window's frames anew" },
-  ...LIVE_OPTIONS,
-  ...THREADS_OPTION,
-  stats: { type: 'boolean', help: 'print one JSON object of run statistics to stderr at the end' },
-  format: {
-    type: 'string',
-    valueName: '<jsonl|pretty>',
-    help: 'output format [jsonl when stdout is not a terminal, else pretty]',
-  },
-  help: { type: 'boolean', help: 'show this help' },
-};
-
-const USAGE = `usage: framewise label <input> [options]
-
-Labels a video file or stream with a CNN+LSTM model, one JSON line per label on stdout.
-<input>: a file path, file:// URL, or http(s)/rtsp(s)/rtmp/HLS URL.
-
-options (each also settable as FRAMEWISE_<OPTION>, e.g. FRAMEWISE_WINDOW=8):
-${formatOptions(LABEL_COMMAND_OPTIONS)}
-`;
+import { startEncoderThreads } from './encoder-threads.js';
+import { ProgressBar } from './progress-bar.js';
 
 /** Runs `framewise label`; resolves with the exit status. */
 export async function labelCommand(args: readonly string[], io: CommandIo): Promise<number> {
-  const { values, positionals } = parseCommandLine('label', args, LABEL_COMMAND_OPTIONS, io.env);
-  if (values.help === true) {
-    io.stdout.write(USAGE);
+  const { options: values, positionals, help } = parseCommandLine(LABEL_COMMAND, args, io.env);
+  if (help) {
+    io.stdout.write(formatHelp(LABEL_COMMAND));
     return 0;
   }
   if (positionals.length !== 1) {
@@ -91,14 +36,14 @@ export async function labelCommand(args: readonly string[], io: CommandIo): Prom
     );
   }
   const input = positionals[0]!;
-  const options = parseLabelOptions(values);
-  const settings = parseLiveOptions(values);
-  const format = parseFormat(values.format, io.stdout.isTTY === true);
+  const options = valuesOf(values, LABEL_OPTIONS);
+  const settings = values.live ? valuesOf(values, LIVE_SETTINGS) : undefined;
+  const format = values.format ?? (io.stdout.isTTY === true ? 'pretty' : 'jsonl');
   // Found (two ffmpeg runs, about 40 ms) while the model loads, not after: the answer is
   // memoized for the source. A failure surfaces where the source asks again.
   const ffmpegFound = findFfmpeg().catch(() => undefined);
-  const backend = await useBackend(parseBackend(values.backend as string | undefined));
-  const location = (values.model as string | undefined) ?? bundledModelDir();
+  const backend = await useBackend(values.backend);
+  const location = values.model ?? bundledModelDir();
   const model = await loadModel(location);
   const timeSteps = model.split.timeSteps;
   if (options.window !== undefined && timeSteps !== null && options.window !== timeSteps) {
@@ -109,7 +54,12 @@ export async function labelCommand(args: readonly string[], io: CommandIo): Prom
   }
   let encoder: EncoderPool | undefined;
   try {
-    encoder = await startEncoderThreads(values, backend, location);
+    encoder = await startEncoderThreads({
+      threads: values.threads,
+      backend,
+      location,
+      batch: options.batch,
+    });
     // Encoder threads warmed up themselves.
     warmUp(model, {
       frames: encoder === undefined ? options.batch : 0,
@@ -164,7 +114,7 @@ export async function labelCommand(args: readonly string[], io: CommandIo): Prom
       model.dispose();
     }
   }
-  if (values.stats === true) {
+  if (values.stats) {
     const seconds = (ended - started) / 1000;
     // The resume point is for checkpoints, not for people.
     const { resumePoint: _resumePoint, ...totals } = counters;
@@ -188,17 +138,6 @@ function liveOptions(settings: LiveSettings, io: CommandIo): LiveOptions {
         `framewise label: live source stopped (${reason}); reconnect attempt ${attempt}\n`,
       ),
   };
-}
-
-function parseFormat(
-  value: string | boolean | undefined,
-  stdoutIsTty: boolean,
-): 'jsonl' | 'pretty' {
-  if (value === undefined) return stdoutIsTty ? 'pretty' : 'jsonl';
-  if (value !== 'jsonl' && value !== 'pretty') {
-    throw new UsageError(`format must be one of jsonl, pretty, got ${JSON.stringify(value)}`);
-  }
-  return value;
 }
 
 function totalSeconds(

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { FramewiseError, isUserError } from '../errors.js';
 import { packageRoot } from '../model/load/bundled-model.js';
 import type { CommandIo } from './command-io.js';
+import { COMMAND_SPECS } from './command-specs.js';
 type Command = (args: readonly string[], io: CommandIo) => Promise<number>;
 
 /**
@@ -20,20 +21,22 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   evaluate: async () => (await import('./evaluate-command.js')).evaluateCommand,
 };
 
-const USAGE = `usage: framewise <command> [options]
-
-commands:
-  label <input>     label a video file or stream locally (no Redis needed)
-  worker            take jobs from the queue and label them (runs until SIGTERM)
-  enqueue <url…>    add labeling jobs to the queue; prints their ids
-  watch <jobId>     print a job's labels as they arrive
-  status <jobId>    print a job's state, progress and summary
-  cancel <jobId>    stop a job
-  train             train a model on labeled clips
-  evaluate          score a model's event detection (e.g. cuts) on labeled clips
-
-framewise <command> --help shows a command's options.
-`;
+/** `framewise --help`: one line per command. */
+function usage(): string {
+  const heads = COMMAND_SPECS.map(
+    (spec) => `${spec.name} ${spec.usage.replace(/ ?\[options\]$/, '')}`,
+  );
+  const width = Math.max(...heads.map((head) => head.length)) + 2;
+  return [
+    'usage: framewise <command> [options]',
+    '',
+    'commands:',
+    ...COMMAND_SPECS.map((spec, i) => `  ${heads[i]!.padEnd(width)}${spec.summary}`),
+    '',
+    "framewise <command> --help shows a command's options.",
+    '',
+  ].join('\n');
+}
 
 /** Exit status of bad usage or bad input. */
 const EXIT_USAGE = 2;
@@ -73,7 +76,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
   };
   const [name, ...args] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    (name === undefined ? io.stderr : io.stdout).write(USAGE);
+    (name === undefined ? io.stderr : io.stdout).write(usage());
     return name === undefined ? EXIT_USAGE : 0;
   }
   if (name === '--version') {

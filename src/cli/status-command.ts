@@ -3,22 +3,8 @@ import { QueueClient } from '../queue/queue-client.js';
 import { redisUrl } from '../queue/redis-connection.js';
 import type { CommandIo } from './command-io.js';
 import { jobIdArgument } from './job-id-argument.js';
-import { formatOptions, parseCommandLine, type OptionSpec } from './parse-command-line.js';
-import { PREFIX_OPTION, parsePrefix } from './prefix-option.js';
-
-/** Options of `framewise status`. */
-export const STATUS_COMMAND_OPTIONS: Readonly<Record<string, OptionSpec>> = {
-  ...PREFIX_OPTION,
-  help: { type: 'boolean', help: 'show this help' },
-};
-
-const USAGE = `usage: framewise status <jobId> [options]
-
-Prints {"id","state","progress","summary"?,"failedReason"?} for the job.
-
-options:
-${formatOptions(STATUS_COMMAND_OPTIONS)}
-`;
+import { formatHelp, parseCommandLine } from '../options/command-line.js';
+import { STATUS_COMMAND } from './command-specs.js';
 
 /** A job's status as `status` and `cancel` print it. */
 export async function jobStatus(
@@ -47,13 +33,13 @@ export async function jobStatus(
 
 /** Runs `framewise status`; resolves with the exit status. */
 export async function statusCommand(args: readonly string[], io: CommandIo): Promise<number> {
-  const { values, positionals } = parseCommandLine('status', args, STATUS_COMMAND_OPTIONS, io.env);
-  if (values.help === true) {
-    io.stdout.write(USAGE);
+  const { options: values, positionals, help } = parseCommandLine(STATUS_COMMAND, args, io.env);
+  if (help) {
+    io.stdout.write(formatHelp(STATUS_COMMAND));
     return 0;
   }
   const jobId = jobIdArgument('status', positionals);
-  const client = await QueueClient.open(redisUrl(io.env), parsePrefix(values.prefix));
+  const client = await QueueClient.open(redisUrl(io.env), values.prefix);
   try {
     io.stdout.write(`${JSON.stringify(await jobStatus(client, jobId))}\n`);
     return 0;

@@ -5,40 +5,25 @@ import { redisUrl } from '../queue/redis-connection.js';
 import { streamEntryJson } from '../output/stream-entry-json.js';
 import type { CommandIo } from './command-io.js';
 import { jobIdArgument } from './job-id-argument.js';
-import { formatOptions, parseCommandLine, type OptionSpec } from './parse-command-line.js';
-import { PREFIX_OPTION, parsePrefix } from './prefix-option.js';
+import { formatHelp, parseCommandLine } from '../options/command-line.js';
+import { WATCH_COMMAND } from './command-specs.js';
 
 /** How long one blocking read waits before the job's state is looked at again, in ms. */
 const BLOCK_MS = 1000;
 /** Entries fetched per read. */
 const READ_COUNT = 1000;
 
-/** Options of `framewise watch`. */
-export const WATCH_COMMAND_OPTIONS: Readonly<Record<string, OptionSpec>> = {
-  ...PREFIX_OPTION,
-  help: { type: 'boolean', help: 'show this help' },
-};
-
-const USAGE = `usage: framewise watch <jobId> [options]
-
-Prints the job's labels as JSON lines as they arrive, from the first; exits 0 when the job
-completes, 1 when it fails.
-
-options:
-${formatOptions(WATCH_COMMAND_OPTIONS)}
-`;
-
 type StreamReply = [key: string, entries: [id: string, fields: string[]][]][] | null;
 
 /** Runs `framewise watch`; resolves with the exit status. */
 export async function watchCommand(args: readonly string[], io: CommandIo): Promise<number> {
-  const { values, positionals } = parseCommandLine('watch', args, WATCH_COMMAND_OPTIONS, io.env);
-  if (values.help === true) {
-    io.stdout.write(USAGE);
+  const { options: values, positionals, help } = parseCommandLine(WATCH_COMMAND, args, io.env);
+  if (help) {
+    io.stdout.write(formatHelp(WATCH_COMMAND));
     return 0;
   }
   const jobId = jobIdArgument('watch', positionals);
-  const client = await QueueClient.open(redisUrl(io.env), parsePrefix(values.prefix));
+  const client = await QueueClient.open(redisUrl(io.env), values.prefix);
   const reader = client.redis.duplicate();
   try {
     const key = labelsKey(client.prefix, jobId);

@@ -7,9 +7,9 @@ import type { FfmpegBinary } from './find-ffmpeg.js';
  * lost; a live stream then falls behind real time), `drop` throws away the oldest unread frames
  * (the reader always gets recent frames; each survivor notes the drop in `droppedBefore`).
  */
-export type OverloadPolicy = 'block' | 'drop';
+export type OverloadPolicy = (typeof OVERLOAD_POLICIES)[number];
 /** Every accepted overload policy. */
-export const OVERLOAD_POLICIES: readonly OverloadPolicy[] = ['block', 'drop'];
+export const OVERLOAD_POLICIES = ['block', 'drop'] as const;
 
 /** Options of {@link FrameSource.open}. */
 export interface FrameSourceOptions {

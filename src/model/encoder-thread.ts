@@ -7,15 +7,13 @@ import { useBackend } from './run/backend.js';
 import type { EncoderThreadData, EncodeReply, EncodeRequest } from './run/encoder-messages.js';
 import { loadModel } from './load-model.js';
 import { warmUp } from './warm-up.js';
-import { DEFAULT_LABEL_OPTIONS } from '../options/label-options.js';
 
 const port = parentPort!;
-const { location, backend, fold } = workerData as EncoderThreadData;
+const { location, backend, fold, warmUpFrames } = workerData as EncoderThreadData;
 try {
   await useBackend(backend);
   const model = await loadModel(location, { fold });
-  // The batch most runs send: `--batch`'s default.
-  warmUp(model, { frames: DEFAULT_LABEL_OPTIONS.batch, windows: 0, steps: model.defaultWindow });
+  warmUp(model, { frames: warmUpFrames, windows: 0, steps: model.defaultWindow });
   const { height, width, channels } = model.split;
   const frameLength = height * width * channels;
   port.on('message', ({ id, pixels, frames }: EncodeRequest) => {

@@ -1,100 +1,113 @@
+import { OVERLOAD_POLICIES } from '../decode/frame-source-options.js';
+import { defaults } from './command-line.js';
+import { choice, flag, fromText, integer, number, type OptionValues } from './option.js';
 import { UsageError } from '../errors.js';
-import { oneOf, optionalInteger, optionalNumber, type RawOptions } from './option-values.js';
 import { BACKEND_NAMES, type BackendName } from '../model/run/backend.js';
-import { OVERLOAD_POLICIES, type OverloadPolicy } from '../decode/frame-source-options.js';
+import { BACKEND_OPTION } from './engine-options.js';
 
+/** Every accepted `--mode`: how the recurrent head runs. */
+export const HEAD_MODES = ['window', 'stateful'] as const;
 /** How the recurrent head runs. */
-export type HeadMode = 'window' | 'stateful';
-/** Every accepted `--mode`. */
-export const HEAD_MODES: readonly HeadMode[] = ['window', 'stateful'];
+export type HeadMode = (typeof HEAD_MODES)[number];
 
-/** Options of one labeling run: what `framewise label` and a queue job accept. */
-export interface LabelOptions {
-  /**
-   * Frames per window; undefined takes the model's own time dimension, else 4.
-   * @defaultValue the model's
-   */
-  window?: number;
-  /**
-   * Frames from one window's end to the next.
-   * @defaultValue 1
-   */
-  stride: number;
-  /**
-   * Sample the video at this many frames per second; undefined keeps the video's own rate.
-   */
-  fps?: number;
-  /**
-   * `window`: each window from a fresh recurrent state; `stateful`: state carried across the
-   * stream, one step per frame.
-   * @defaultValue 'window'
-   */
-  mode: HeadMode;
-  /**
-   * Frames per encoder batch.
-   * @defaultValue 16
-   */
-  batch: number;
-  /**
-   * Start of the part to label, in seconds from the start of the input.
-   */
-  startSec?: number;
-  /**
-   * Length of the part to label, in seconds.
-   */
-  durationSec?: number;
-  /**
-   * Reuse each frame's embedding across the windows that hold it; false encodes every window's
-   * frames anew (an ablation for benchmarks).
-   * @defaultValue true
-   */
-  cache: boolean;
-  /**
-   * When labeling falls behind the source: `block` pauses decoding (no frame lost), `drop`
-   * drops the oldest waiting frames so that labels stay near real time, counting them.
-   * @defaultValue `'drop'` for live streams, `'block'` for files
-   */
-  overload?: OverloadPolicy;
-}
-
-/** Defaults of {@link LabelOptions}. */
-export const DEFAULT_LABEL_OPTIONS: LabelOptions = {
-  stride: 1,
-  mode: 'window',
-  batch: 16,
-  cache: true,
+/** Options of one labeling run that a queue job carries: each has a payload field. */
+export const JOB_LABEL_OPTIONS = {
+  window: integer('window', {
+    min: 1,
+    valueName: '<N>',
+    help: 'frames per window',
+    defaultText: "the model's time dimension, else window in framewise.json, else 4",
+    field: 'window',
+  }),
+  stride: integer('stride', {
+    min: 1,
+    default: 1,
+    valueName: '<S>',
+    help: "frames from one window's end to the next",
+    field: 'stride',
+  }),
+  fps: number('fps', {
+    min: 0,
+    exclusiveMin: true,
+    valueName: '<F>',
+    help: 'sample the video at F frames per second',
+    defaultText: "the video's own rate",
+    field: 'fps',
+  }),
+  mode: choice('mode', HEAD_MODES, {
+    default: 'window',
+    help: 'window: each window from a fresh recurrent state, as the model was trained; stateful: the state carries across the stream, one step per frame',
+    field: 'mode',
+  }),
+  startSec: number('start', {
+    min: 0,
+    valueName: '<sec>',
+    help: 'start of the part to label, in seconds from the start of the input',
+    defaultText: '0',
+    field: 'start',
+  }),
+  durationSec: number('duration', {
+    min: 0,
+    exclusiveMin: true,
+    valueName: '<sec>',
+    help: 'length of the part to label, in seconds',
+    defaultText: 'all',
+    field: 'duration',
+  }),
+  overload: choice('overload', OVERLOAD_POLICIES, {
+    help: 'when labeling falls behind: drop the oldest waiting frames (counted) and stay near live, or block decoding and lose nothing',
+    defaultText: 'drop with --live, else block',
+    field: 'overload',
+  }),
 };
 
-/**
- * Parses and checks label options once, at start-up: defaults first, then one check per field,
- * each failing with a message that names the field, the rule and the value received.
- */
-export function parseLabelOptions(raw: RawOptions): LabelOptions {
-  const options: LabelOptions = { ...DEFAULT_LABEL_OPTIONS };
-  const window = optionalInteger(raw, 'window', 1);
-  if (window !== undefined) options.window = window;
-  options.stride = optionalInteger(raw, 'stride', 1) ?? options.stride;
-  const fps = optionalNumber(raw, 'fps', { min: 0, exclusive: true });
-  if (fps !== undefined) options.fps = fps;
-  options.mode = oneOf(raw, 'mode', HEAD_MODES) ?? options.mode;
-  options.batch = optionalInteger(raw, 'batch', 1) ?? options.batch;
-  const start = optionalNumber(raw, 'start', { min: 0, exclusive: false });
-  if (start !== undefined) options.startSec = start;
-  const duration = optionalNumber(raw, 'duration', { min: 0, exclusive: true });
-  if (duration !== undefined) options.durationSec = duration;
-  if (raw['no-cache'] === true || raw.cache === false) options.cache = false;
-  const overload = oneOf(raw, 'overload', OVERLOAD_POLICIES);
-  if (overload !== undefined) options.overload = overload;
-  return options;
+/** Options of one labeling run that the process running it decides (a worker, for its jobs). */
+export const LOCAL_LABEL_OPTIONS = {
+  batch: integer('batch', {
+    min: 1,
+    default: 16,
+    valueName: '<B>',
+    help: 'frames per encoder batch',
+  }),
+  noCache: flag('no-cache', {
+    help: "ablation for benchmarks: encode every window's frames anew instead of once per frame",
+  }),
+};
+
+/** Every option of one labeling run: the fields of {@link LabelOptions}. */
+export const LABEL_OPTIONS = { ...JOB_LABEL_OPTIONS, ...LOCAL_LABEL_OPTIONS };
+
+/** Options of one labeling run, checked (see {@link LABEL_OPTIONS}). */
+export type LabelOptions = OptionValues<typeof LABEL_OPTIONS>;
+
+/** {@link LabelOptions} when nothing is given. */
+export const DEFAULT_LABEL_OPTIONS: Readonly<LabelOptions> = defaults(LABEL_OPTIONS);
+
+// Transitional, until `train` and `evaluate` parse their command lines with the schema.
+/** Label options from raw flag values keyed by flag name. */
+export function parseLabelOptions(
+  raw: Readonly<Record<string, string | boolean | number | undefined>>,
+): LabelOptions {
+  const values: Record<string, unknown> = {};
+  for (const [key, option] of Object.entries(LABEL_OPTIONS)) {
+    const given = raw[option.flag];
+    const value = typeof given === 'string' ? fromText(option.kind, given) : given;
+    const result = option.schema.safeParse(value);
+    if (!result.success) {
+      throw new UsageError(`${option.flag} must be ${option.rule}, got ${JSON.stringify(given)}`);
+    }
+    values[key] = result.data;
+  }
+  return values as LabelOptions;
 }
 
 /** Parses `--backend`. */
 export function parseBackend(value: string | undefined): BackendName {
-  if (value === undefined) return 'auto';
-  if (!(BACKEND_NAMES as readonly string[]).includes(value)) {
+  const result = BACKEND_OPTION.backend.schema.safeParse(value);
+  if (!result.success) {
     throw new UsageError(
       `backend must be one of ${BACKEND_NAMES.join(', ')}, got ${JSON.stringify(value)}`,
     );
   }
-  return value as BackendName;
+  return result.data;
 }

@@ -176,7 +176,7 @@ function frameOptions(
     stride: options.stride,
     mode: options.mode,
     batch: options.batch,
-    cache: options.cache,
+    cache: !options.noCache,
     ...(controls.live === undefined ? { fullBatches: true } : {}),
     ...(controls.signal === undefined ? {} : { signal: controls.signal }),
     ...(controls.resume === undefined ? {} : { resume: controls.resume }),

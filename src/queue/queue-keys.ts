@@ -1,9 +1,6 @@
 /** Name of the BullMQ queue every client and worker shares. */
 export const QUEUE_NAME = 'videos';
 
-/** Key prefix when neither `--prefix` nor `FRAMEWISE_PREFIX` sets one. */
-export const DEFAULT_PREFIX = 'framewise';
-
 /** The Redis Stream holding a job's labels, one entry per label. */
 export function labelsKey(prefix: string, jobId: string): string {
   return `${prefix}:labels:${jobId}`;

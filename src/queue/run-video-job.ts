@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { LabelOptions } from '../options/label-options.js';
-import type { LiveSettings } from '../options/live-settings.js';
+import type { LiveSettings } from '../options/live-options.js';
 import type { JobMetrics } from '../metrics/job-metrics.js';
 import type { BatchEncoder } from '../model/run/batch-encoder.js';
 import type { LoadedModel } from '../model/load-model.js';

@@ -1,45 +1,37 @@
+import { z } from 'zod';
+import { UsageError } from '../errors.js';
 import {
-  HEAD_MODES,
-  parseLabelOptions,
-  type HeadMode,
+  DEFAULT_LABEL_OPTIONS,
+  JOB_LABEL_OPTIONS,
   type LabelOptions,
 } from '../options/label-options.js';
-import { parseLiveSettings, type LiveSettings } from '../options/live-settings.js';
-import { UsageError } from '../errors.js';
-import { OVERLOAD_POLICIES, type OverloadPolicy } from '../decode/frame-source-options.js';
+import { LIVE_OPTION, LIVE_SETTINGS, type LiveSettings } from '../options/live-options.js';
+import { valuesOf, type OptionValues, type PayloadOf } from '../options/option.js';
+import { parsePayload, payloadJsonSchema, payloadOf, type JsonSchema } from '../options/payload.js';
 
 /**
- * A job's payload in the `videos` queue: the input and the label options of the contract. Any
- * client may add jobs, so the worker checks the payload again before running it.
+ * The options a job carries, each under its payload field; a job runs with the defaults of the
+ * other {@link LABEL_OPTIONS} (the worker sets `batch`).
  */
-export interface VideoJobData {
-  /** A file path (absolute) or a stream URL. */
-  readonly url: string;
-  /** Frames per window; the model's own when absent. */
-  readonly window?: number;
-  /** Frames from one window's end to the next. */
-  readonly stride?: number;
-  /** Frames per second to sample at; the video's own rate when absent. */
-  readonly fps?: number;
-  /** `window` or `stateful`. */
-  readonly mode?: HeadMode;
-  /** Seconds from the start of the input to begin at. */
-  readonly start?: number;
-  /** Seconds to label. */
-  readonly duration?: number;
-  /** A live source that runs until cancelled. */
-  readonly live?: boolean;
-  /** Live: restart ffmpeg after this many milliseconds without a frame (default 10000). */
-  readonly watchdog?: number;
-  /** Live: consecutive failed reconnects before the job fails (default unlimited). */
-  readonly maxReconnects?: number;
-  /** Live, overload `drop`: drop frames captured longer ago than this, in ms (default 500). */
-  readonly maxLag?: number;
-  /** Live, stateful: keep the recurrent state across an outage (default false). */
-  readonly keepState?: boolean;
-  /** `drop` or `block` frames when labeling falls behind (default drop live, block files). */
-  readonly overload?: OverloadPolicy;
-}
+export const VIDEO_JOB_OPTIONS = { ...JOB_LABEL_OPTIONS, ...LIVE_OPTION, ...LIVE_SETTINGS };
+
+/** The payload's own field beside the options: the input, checked by the URL policy. */
+const URL_FIELD = {
+  url: z.string().min(1).meta({
+    description:
+      'the input: an absolute file path (under a worker media root) or an http, https, rtsp, rtsps or rtmp URL',
+  }),
+};
+
+/** The `$id` of the payload's JSON Schema, published as the package's `schema/video-job.schema.json`. */
+export const VIDEO_JOB_SCHEMA_ID = 'urn:framewise:video-job';
+
+/**
+ * A job's payload in the `videos` queue, as any producer writes it: the input and the label
+ * options of the contract, each field optional but `url`. Any client may add jobs, so the
+ * worker checks the payload again before running it.
+ */
+export type VideoJobData = { readonly url: string } & PayloadOf<typeof VIDEO_JOB_OPTIONS>;
 
 /** A payload after checking: what the worker runs. */
 export interface VideoJob {
@@ -48,25 +40,6 @@ export interface VideoJob {
   /** The live stream's settings; undefined for a file (or any input read once to its end). */
   readonly live?: LiveSettings;
 }
-
-const FIELDS = new Set([
-  'url',
-  'window',
-  'stride',
-  'fps',
-  'mode',
-  'start',
-  'duration',
-  'live',
-  'watchdog',
-  'maxReconnects',
-  'maxLag',
-  'keepState',
-  'overload',
-]);
-
-/** Payload fields that only mean something for a live job. */
-const LIVE_ONLY = ['watchdog', 'maxReconnects', 'maxLag', 'keepState'] as const;
 
 /**
  * Checks a payload as it came out of Redis (any client could have written it).
@@ -77,90 +50,35 @@ export function parseVideoJob(data: unknown): VideoJob {
     throw new UsageError(`job data must be an object with a url, got ${JSON.stringify(data)}`);
   }
   const record = data as Record<string, unknown>;
-  const unknown = Object.keys(record).filter((key) => !FIELDS.has(key));
-  if (unknown.length > 0) {
-    throw new UsageError(
-      `job data has unknown fields ${unknown.join(', ')}; allowed: ${[...FIELDS].join(', ')}`,
-    );
-  }
-  if (typeof record.url !== 'string' || record.url === '') {
+  const values = parsePayload(VIDEO_JOB_OPTIONS, record, { name: 'job data', fixed: ['url'] });
+  const url = URL_FIELD.url.safeParse(record.url);
+  if (!url.success) {
     throw new UsageError(
       `job data url must be a non-empty string, got ${JSON.stringify(record.url)}`,
     );
   }
-  for (const field of [
-    'window',
-    'stride',
-    'fps',
-    'start',
-    'duration',
-    'watchdog',
-    'maxReconnects',
-    'maxLag',
-  ] as const) {
-    if (record[field] !== undefined && typeof record[field] !== 'number') {
-      throw new UsageError(
-        `job data ${field} must be a number, got ${JSON.stringify(record[field])}`,
-      );
-    }
-  }
-  if (record.mode !== undefined && !(HEAD_MODES as readonly unknown[]).includes(record.mode)) {
-    throw new UsageError(
-      `job data mode must be one of ${HEAD_MODES.join(', ')}, got ${JSON.stringify(record.mode)}`,
-    );
-  }
-  if (record.live !== undefined && typeof record.live !== 'boolean') {
-    throw new UsageError(`job data live must be a boolean, got ${JSON.stringify(record.live)}`);
-  }
-  if (record.live !== true && LIVE_ONLY.some((field) => record[field] !== undefined)) {
-    throw new UsageError(`job data ${LIVE_ONLY.join(', ')} apply to live jobs only: set live`);
-  }
-  if (
-    record.overload !== undefined &&
-    !(OVERLOAD_POLICIES as readonly unknown[]).includes(record.overload)
-  ) {
-    throw new UsageError(
-      `job data overload must be one of ${OVERLOAD_POLICIES.join(', ')}, got ${JSON.stringify(record.overload)}`,
-    );
-  }
-  const options = parseLabelOptions({
-    window: record.window as number | undefined,
-    stride: record.stride as number | undefined,
-    fps: record.fps as number | undefined,
-    mode: record.mode as string | undefined,
-    start: record.start as number | undefined,
-    duration: record.duration as number | undefined,
-    overload: record.overload as string | undefined,
-  });
-  if (record.live !== true) return { url: record.url, options };
-  const live = parseLiveSettings({
-    watchdog: record.watchdog as number | undefined,
-    maxReconnects: record.maxReconnects as number | undefined,
-    maxLag: record.maxLag as number | undefined,
-    keepState: record.keepState as boolean | undefined,
-  });
-  return { url: record.url, options, live };
+  const options = { ...DEFAULT_LABEL_OPTIONS, ...valuesOf(values, JOB_LABEL_OPTIONS) };
+  if (!values.live) return { url: url.data, options };
+  return { url: url.data, options, live: valuesOf(values, LIVE_SETTINGS) };
 }
 
-/** The payload for a checked input and options: only the fields that differ from defaults. */
+/** The payload for a checked input and the options a job carries. */
 export function videoJobData(
   url: string,
-  options: LabelOptions,
-  live: LiveSettings | undefined,
+  values: Readonly<OptionValues<typeof VIDEO_JOB_OPTIONS>>,
 ): VideoJobData {
-  return {
-    url,
-    ...(options.window === undefined ? {} : { window: options.window }),
-    stride: options.stride,
-    ...(options.fps === undefined ? {} : { fps: options.fps }),
-    mode: options.mode,
-    ...(options.startSec === undefined ? {} : { start: options.startSec }),
-    ...(options.durationSec === undefined ? {} : { duration: options.durationSec }),
-    ...(options.overload === undefined ? {} : { overload: options.overload }),
-    ...(live === undefined ? {} : { live: true }),
-    ...(live?.watchdogMs === undefined ? {} : { watchdog: live.watchdogMs }),
-    ...(live?.maxReconnects === undefined ? {} : { maxReconnects: live.maxReconnects }),
-    ...(live?.maxLagMs === undefined ? {} : { maxLag: live.maxLagMs }),
-    ...(live?.keepStateOverGaps === true ? { keepState: true } : {}),
-  };
+  return { url, ...payloadOf(VIDEO_JOB_OPTIONS, values) };
+}
+
+/**
+ * The JSON Schema (draft 2020-12) of {@link VideoJobData}, for producers in other languages to
+ * check what they enqueue; published as `schema/video-job.schema.json`.
+ */
+export function videoJobJsonSchema(): JsonSchema {
+  return payloadJsonSchema(VIDEO_JOB_OPTIONS, URL_FIELD, {
+    $id: VIDEO_JOB_SCHEMA_ID,
+    title: 'framewise video job',
+    description:
+      'The payload of a job in the BullMQ queue "videos": what to label and how. Fields that are absent take their defaults; watchdog, maxReconnects, maxLag and keepState only with "live": true.',
+  });
 }

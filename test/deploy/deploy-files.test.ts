@@ -10,8 +10,9 @@ import { fileURLToPath } from 'node:url';
 import { QueueKeys } from 'bullmq';
 import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
-import { DEFAULT_PREFIX, QUEUE_NAME } from '../../src/queue/queue-keys.js';
-import { VIDEO_WORKER_DEFAULTS } from '../../src/queue/video-worker-options.js';
+import { QUEUE_NAME } from '../../src/queue/queue-keys.js';
+import { DEFAULT_PREFIX } from '../../src/options/queue-options.js';
+import { WORKER_OPTIONS } from '../../src/options/worker-options.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const deploy = join(root, 'deploy');
@@ -19,7 +20,7 @@ const read = (path: string) => readFileSync(join(deploy, path), 'utf8');
 
 /** Time after --shutdown-grace to hand jobs back and close connections, at least, in ms. */
 const MIN_MARGIN_MS = 5000;
-const DEFAULT_GRACE = String(VIDEO_WORKER_DEFAULTS.shutdownGraceMs);
+const DEFAULT_GRACE = String(WORKER_OPTIONS.shutdownGraceMs.schema.parse(undefined));
 
 /** A value inside parsed YAML by its path of keys and indices; undefined where absent. */
 function at(node: unknown, ...path: (string | number)[]): unknown {

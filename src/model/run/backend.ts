@@ -2,12 +2,12 @@ import * as tf from '@tensorflow/tfjs';
 import { BackendError } from '../../errors.js';
 
 /** A TensorFlow.js backend as `--backend` names it. */
-export type BackendName = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+export type BackendName = (typeof BACKEND_NAMES)[number];
 /** A backend that can actually run. */
 export type ActiveBackend = Exclude<BackendName, 'auto'>;
 
 /** Every accepted value of `--backend`, in the order `auto` tries them. */
-export const BACKEND_NAMES: readonly BackendName[] = ['auto', 'tensorflow', 'wasm', 'cpu'];
+export const BACKEND_NAMES = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
 
 let active: Promise<ActiveBackend> | undefined;
 let activeRequest: BackendName | undefined;

@@ -6,6 +6,8 @@ export interface EncoderThreadData {
   readonly location: string;
   readonly backend: BackendName;
   readonly fold: boolean;
+  /** Frames of the blank batch the thread runs once after loading. */
+  readonly warmUpFrames: number;
 }
 
 /** The thread's first message: the model loaded (or why not). */

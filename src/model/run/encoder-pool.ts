@@ -33,6 +33,12 @@ export interface EncoderPoolOptions {
    */
   readonly maxBatchFrames?: number;
   /**
+   * Frames of the batch each thread runs once on blank input when it starts, so that the first
+   * real batch does not pay for setting up the backend's kernels: ideally the run's batch.
+   * @defaultValue 16
+   */
+  readonly warmUpFrames?: number;
+  /**
    * Called when a thread dies, with what happened and whether a new thread takes its place;
    * when not, the pool has given up and fails every request from then on.
    * @defaultValue none
@@ -107,7 +113,13 @@ export class EncoderPool implements BatchEncoder {
    *   entry is missing (build first).
    */
   static async start(options: EncoderPoolOptions): Promise<EncoderPool> {
-    const { threads = 2, backend = 'auto', fold = true, maxBatchFrames = 32 } = options;
+    const {
+      threads = 2,
+      backend = 'auto',
+      fold = true,
+      maxBatchFrames = 32,
+      warmUpFrames = 16,
+    } = options;
     if (!Number.isInteger(threads) || threads < 1) {
       throw new ModelError(
         'FW_ERR_MODEL_INVALID',
@@ -117,7 +129,7 @@ export class EncoderPool implements BatchEncoder {
     if (!existsSync(THREAD_SCRIPT)) {
       throw new EncoderError(`${THREAD_SCRIPT} is missing: run npm run build first`);
     }
-    const data: EncoderThreadData = { location: options.location, backend, fold };
+    const data: EncoderThreadData = { location: options.location, backend, fold, warmUpFrames };
     const started = Array.from({ length: threads }, () => spawnEncoderThread(data));
     try {
       const sizes = await Promise.all(started.map((s) => s.ready));

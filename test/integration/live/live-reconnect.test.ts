@@ -78,6 +78,6 @@ describe('a live stream that dies for 5 s and comes back', () => {
   it('refuses live-only options without --live', async () => {
     const result = await runCli(['label', 'clip.mp4', '--max-reconnects', '2']);
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/apply to live streams: add --live/);
+    expect(result.stderr).toMatch(/--max-reconnects applies only with --live: add --live/);
   });
 });

@@ -160,6 +160,6 @@ describe('worker metrics and health endpoints (--metrics-port)', () => {
   it('refuses a metrics port out of range with exit status 2', async () => {
     const result = await runCli(['worker', '--metrics-port', '70000']);
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/metrics-port must be an integer from 0 \(off\) to 65535/);
+    expect(result.stderr).toMatch(/metrics-port must be an integer >= 0 and <= 65535, got "70000"/);
   });
 });
