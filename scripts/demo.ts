@@ -8,7 +8,8 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { packageRoot } from '../src/model/load/bundled-model.js';
-import { CUT, LABELS_CSV, makeCutDataset } from '../lab/demo-model/cut-dataset.js';
+import { LABELS_CSV } from '../src/train/annotations.js';
+import { CUT, makeCutDataset } from '../lab/demo-model/cut-dataset.js';
 
 const root = packageRoot();
 const dir = join(root, '.cache', 'demo');

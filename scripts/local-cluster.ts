@@ -3,7 +3,7 @@
  * their metrics servers, a one-shot `framewise enqueue`) as processes on this machine, against
  * the local Redis (REDIS_URL, default redis://127.0.0.1:6379) under a fresh key prefix.
  *
- *   npm run build && node dist/scripts/local-cluster.js [--workers 1,2,3] [--jobs 12] [--seconds 8]
+ *   npm run local-cluster -- [--workers 1,2,3] [--jobs 12] [--seconds 8]
  *
  * For each worker count it starts the workers, waits for each `/readyz`, enqueues the same batch
  * of generated videos, times them until all are completed, reads each worker's

@@ -6,7 +6,7 @@
  * Keras and the converter cannot be installed here, so this script reproduces their output;
  * how each part is formed is documented where it is written (scripts/keras-fixtures/).
  *
- * Run: `npm run build && node dist/scripts/make-keras-fixtures.js` (deterministic: running it
+ * Run: `npm run build:tools && node dist/scripts/make-keras-fixtures.js` (deterministic: running it
  * again rewrites the same bytes).
  */
 import { writeFile } from 'node:fs/promises';

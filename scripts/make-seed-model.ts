@@ -1,6 +1,6 @@
 /**
  * Writes the seed architecture with fixed, seeded random weights to a model directory:
- * `node dist/scripts/make-seed-model.js <dir>`. It is the bundled stand-in model until the
+ * `npm run build:tools && node dist/scripts/make-seed-model.js <dir>`. It is the bundled stand-in model until the
  * trained cut detector replaces it, and the benchmark's model.
  */
 import { writeFile } from 'node:fs/promises';

@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { renderShots, type Shot } from '../../test/support/render-shots.js';
+import { LABELS_CSV } from '../../src/train/annotations.js';
 import { SeededRandom } from '../../src/train/seeded-random.js';
 
 /**
@@ -73,8 +74,6 @@ export interface CutDatasetOptions {
   readonly height?: number;
 }
 
-/** Name of the annotations file in a dataset directory. */
-export const LABELS_CSV = 'labels.csv';
 /** Name of the file listing each shot's start and lavfi source, for analysing errors. */
 export const SHOTS_CSV = 'shots.csv';
 /** Label of windows that contain a hard cut. */

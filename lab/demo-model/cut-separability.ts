@@ -1,7 +1,8 @@
 /**
  * How visible are hard cuts to the seed encoder's features, pooled over the whole frame or over
- * a grid, before any head is trained? `npm run build && node dist/scripts/cut-separability.js
- * <dataset dir>` (a set made by `makeCutDataset`, e.g. `.cache/cut-data/validation`).
+ * a grid, before any head is trained? `npm run build:tools &&
+ * node dist/lab/demo-model/cut-separability.js <dataset dir>` (a set made by `makeCutDataset`,
+ * e.g. `.cache/cut-data/validation`).
  *
  * The encoder is the seed's with the designed histogram weights (`setHistogramEncoder`), its
  * BatchNorm statistics measured on every 7th frame of the set's first 10 videos. For each pair of

@@ -1,7 +1,11 @@
-import type { SeededRandom } from '../../src/train/seeded-random.js';
+import * as tf from '@tensorflow/tfjs';
+import { UsageError } from '../../src/errors.js';
+import { SeededRandom } from '../../src/train/seeded-random.js';
 
 /** Smallest standard deviation a feature's shift is scaled by, so constant features still move. */
 const MIN_FEATURE_STD = 1e-6;
+/** Offsets the shifts' stream from the training seed, so that they and the training order differ. */
+const SHIFT_SEED_OFFSET = 7919;
 
 /** Windows of frame embeddings laid out `[window][step][feature]` in one array. */
 export interface EmbeddingWindows {
@@ -62,6 +66,38 @@ export function shiftWindows(
     for (let i = 0; i < windowLength; i++) out[start + i]! += offset[i % features]!;
   }
   return out;
+}
+
+/**
+ * A `TrainingHooks.augmentEpoch` for a frozen encoder's embeddings: each epoch, every training
+ * window gets one fresh random offset, the same at all its time steps, of `factor` times each
+ * feature's standard deviation over the training windows (see {@link shiftWindows}), so that
+ * the head learns from changes between frames rather than from absolute values. One hook per
+ * training: it draws from one seeded stream, epoch after epoch.
+ * @param factor - shift strength in units of each feature's spread; 0 shows the inputs as they are.
+ * @param seed - the training's seed: the same seed, the same shifts.
+ */
+export function shiftAugmentation(
+  factor: number,
+  seed: number,
+): (inputs: tf.Tensor, epoch: number) => tf.Tensor {
+  const random = new SeededRandom(seed + SHIFT_SEED_OFFSET);
+  let measured: { inputs: tf.Tensor; windows: EmbeddingWindows; stds: Float32Array } | undefined;
+  return (inputs) => {
+    if (inputs.rank !== 3) {
+      throw new UsageError(
+        `shift augmentation shifts embeddings [windows, steps, features]: it needs a frozen encoder, got inputs of rank ${inputs.rank}`,
+      );
+    }
+    if (factor === 0) return inputs;
+    if (measured?.inputs !== inputs) {
+      const [, steps, features] = inputs.shape as [number, number, number];
+      const windows = { data: inputs.dataSync() as Float32Array, steps, features };
+      measured = { inputs, windows, stds: featureStds(windows) };
+    }
+    const shifted = shiftWindows(measured.windows, measured.stds, factor, random);
+    return tf.tensor3d(shifted, inputs.shape as [number, number, number]);
+  };
 }
 
 /** A standard normal draw (Box–Muller). */

@@ -1,4 +1,6 @@
+import { UsageError } from '../../src/errors.js';
 import { SeededRandom } from '../../src/train/seeded-random.js';
+import type { TrainingWindows } from '../../src/train/training-hooks.js';
 import type { WindowExamples } from '../../src/train/window-examples.js';
 
 /** What {@link spliceWindows} makes. */
@@ -43,6 +45,42 @@ export function spliceWindows(
     labels.push(options.label);
   }
   return { ...examples, inputs, labels };
+}
+
+/** What {@link spliceAugmentation} adds. */
+export interface SpliceAugmentationOptions {
+  /** Class name of the spliced windows (e.g. `cut`): a class of the annotations. */
+  readonly label: string;
+  /**
+   * Spliced windows to add.
+   * @defaultValue as many as the training windows of `label`
+   */
+  readonly count?: number;
+  /** Seed of the choice of windows and splice points: the same seed, the same windows. */
+  readonly seed: number;
+}
+
+/**
+ * A `TrainingHooks.augment` that adds spliced windows of one class to the training windows (see
+ * {@link spliceWindows}): hard-cut augmentation for a cut detector.
+ */
+export function spliceAugmentation(
+  options: SpliceAugmentationOptions,
+): (train: TrainingWindows) => WindowExamples {
+  return (train) => {
+    const label = train.classes.indexOf(options.label);
+    if (label < 0) {
+      throw new UsageError(
+        `splice label must name a class of the annotations (${train.classes.join(', ')}), got ${JSON.stringify(options.label)}`,
+      );
+    }
+    return spliceWindows(train.examples, train.videoOfWindow, {
+      label,
+      count: options.count ?? train.examples.labels.filter((l) => l === label).length,
+      window: train.window,
+      seed: options.seed,
+    });
+  };
 }
 
 /** The first `k` of `window` frames of `a`, then the rest of `b`. */

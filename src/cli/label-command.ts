@@ -39,7 +39,7 @@ export async function labelCommand(args: readonly string[], io: CommandIo): Prom
   const options = valuesOf(values, LABEL_OPTIONS);
   const settings = values.live ? valuesOf(values, LIVE_SETTINGS) : undefined;
   const format = values.format ?? (io.stdout.isTTY === true ? 'pretty' : 'jsonl');
-  // Found (two ffmpeg runs, about 40 ms) while the model loads, not after: the answer is
+  // Found (two ffmpeg runs) while the model loads, not after: the answer is
   // memoized for the source. A failure surfaces where the source asks again.
   const ffmpegFound = findFfmpeg().catch(() => undefined);
   const backend = await useBackend(values.backend);

@@ -8,7 +8,7 @@ type Command = (args: readonly string[], io: CommandIo) => Promise<number>;
 
 /**
  * Each command's module, imported when the command runs: `label` then never loads BullMQ,
- * ioredis, pino or prom-client, which the queue commands need (about 0.3 s of a 1.6 s start).
+ * ioredis, pino or prom-client, which the queue commands need (a good part of its start-up).
  */
 const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   label: async () => (await import('./label-command.js')).labelCommand,

@@ -112,8 +112,8 @@ export const MAX_FRAME_SIDE = 8192;
  */
 export const DECODE_AHEAD_BYTES = 4 * 1024 * 1024;
 /**
- * Most frames decoded ahead by default: measured on the bench's 240p clip, a queue of 64
- * frames let `label` run 1.1× as fast as none; 256 decoded no faster than 64.
+ * Most frames decoded ahead by default: a queue of this size let `label` run faster than none,
+ * and a larger one no faster (docs/performance.md).
  */
 export const MAX_DECODE_AHEAD_FRAMES = 64;
 

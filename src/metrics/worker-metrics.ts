@@ -6,8 +6,8 @@ import { JOB_OUTCOMES, type JobOutcome } from './job-outcome.js';
 export const METRIC_PREFIX = 'framewise_';
 
 /**
- * Upper bounds of the encoder batch histogram, in seconds: a 16-frame batch of the seed model
- * takes ~8 ms on wasm here and can take a second on the pure-JS `cpu` backend.
+ * Upper bounds of the encoder batch histogram, in seconds: from a small model's batch on wasm
+ * (milliseconds) to a large one's on the pure-JS `cpu` backend (seconds).
  */
 const ENCODER_BATCH_BUCKETS_SEC = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
 

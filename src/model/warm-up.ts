@@ -15,9 +15,8 @@ export interface WarmUpOptions {
 
 /**
  * Runs the model once on blank input so that a run's first batch does not pay for compiling
- * and setting up the backend's kernels: measured on the seed model (wasm), the first batch of
- * 16 frames took 48 ms and the next ones 10–12 ms, the head's first call 19 ms and then 9 ms.
- * Done while the model loads, this moves that cost out of the first labels' latency (and of a
+ * and setting up the backend's kernels, which makes a first batch several times slower than the
+ * next (docs/performance.md). Done while the model loads, this moves that cost out of the first labels' latency (and of a
  * worker's first job, since `/readyz` waits for the model). Leaves no tensor behind.
  */
 export function warmUp(model: LoadedModel, options: WarmUpOptions): void {

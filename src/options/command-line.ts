@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { UsageError } from '../errors.js';
-import { fromText, type Option, type OptionSet, type OptionValues } from './option.js';
+import { defaults, fromText, type Option, type OptionSet, type OptionValues } from './option.js';
 
 /** Prefix of the variables that set options: `--media-root` ← `FRAMEWISE_MEDIA_ROOT`. */
 export const ENV_PREFIX = 'FRAMEWISE_';
@@ -103,13 +103,6 @@ function readOption(option: Option, given: string | boolean | undefined, env: No
     );
   }
   return result.data;
-}
-
-/** Every option's default: what a command sees when nothing is given. */
-export function defaults<S extends OptionSet>(options: S): OptionValues<S> {
-  return Object.fromEntries(
-    Object.entries(options).map(([key, o]) => [key, o.schema.parse(undefined)]),
-  ) as OptionValues<S>;
 }
 
 /**

@@ -1,9 +1,13 @@
 import { OVERLOAD_POLICIES } from '../decode/frame-source-options.js';
-import { defaults } from './command-line.js';
-import { choice, flag, fromText, integer, number, type OptionValues } from './option.js';
-import { UsageError } from '../errors.js';
-import { BACKEND_NAMES, type BackendName } from '../model/run/backend.js';
-import { BACKEND_OPTION } from './engine-options.js';
+import {
+  choice,
+  defaults,
+  flag,
+  integer,
+  number,
+  parseOptions,
+  type OptionValues,
+} from './option.js';
 
 /** Every accepted `--mode`: how the recurrent head runs. */
 export const HEAD_MODES = ['window', 'stateful'] as const;
@@ -83,31 +87,13 @@ export type LabelOptions = OptionValues<typeof LABEL_OPTIONS>;
 /** {@link LabelOptions} when nothing is given. */
 export const DEFAULT_LABEL_OPTIONS: Readonly<LabelOptions> = defaults(LABEL_OPTIONS);
 
-// Transitional, until `train` and `evaluate` parse their command lines with the schema.
-/** Label options from raw flag values keyed by flag name. */
+/**
+ * Checks label options given in code, by their names in {@link LabelOptions}: each given value
+ * against its option's schema, each missing one from its default. Parse once, at start-up.
+ * @throws {@link UsageError} naming the option, the rule and the value.
+ */
 export function parseLabelOptions(
-  raw: Readonly<Record<string, string | boolean | number | undefined>>,
+  given: Readonly<Partial<Record<keyof LabelOptions, unknown>>>,
 ): LabelOptions {
-  const values: Record<string, unknown> = {};
-  for (const [key, option] of Object.entries(LABEL_OPTIONS)) {
-    const given = raw[option.flag];
-    const value = typeof given === 'string' ? fromText(option.kind, given) : given;
-    const result = option.schema.safeParse(value);
-    if (!result.success) {
-      throw new UsageError(`${option.flag} must be ${option.rule}, got ${JSON.stringify(given)}`);
-    }
-    values[key] = result.data;
-  }
-  return values as LabelOptions;
-}
-
-/** Parses `--backend`. */
-export function parseBackend(value: string | undefined): BackendName {
-  const result = BACKEND_OPTION.backend.schema.safeParse(value);
-  if (!result.success) {
-    throw new UsageError(
-      `backend must be one of ${BACKEND_NAMES.join(', ')}, got ${JSON.stringify(value)}`,
-    );
-  }
-  return result.data;
+  return parseOptions(LABEL_OPTIONS, given);
 }

@@ -1,5 +1,6 @@
 import { delimiter } from 'node:path';
 import { z } from 'zod';
+import { UsageError } from '../errors.js';
 
 /** How an option's value is written as text, on a command line or in a variable. */
 export type OptionKind = 'integer' | 'number' | 'choice' | 'text' | 'list' | 'flag';
@@ -207,12 +208,46 @@ export type OptionValues<S extends OptionSet> = {
   -readonly [K in keyof S]: S[K] extends Option<infer T, string | undefined> ? T : never;
 };
 
+/** Every option's default: what a command sees when nothing is given. */
+export function defaults<S extends OptionSet>(options: S): OptionValues<S> {
+  return Object.fromEntries(
+    Object.entries(options).map(([key, o]) => [key, o.schema.parse(undefined)]),
+  ) as OptionValues<S>;
+}
+
 /** The values of the options in `set`, out of the values of a larger set that holds it. */
 export function valuesOf<S extends OptionSet>(
   values: Readonly<Record<string, unknown>>,
   set: S,
 ): OptionValues<S> {
   return Object.fromEntries(Object.keys(set).map((key) => [key, values[key]])) as OptionValues<S>;
+}
+
+/**
+ * Checks option values given in code (a library caller's), keyed by their names in the set:
+ * each given value against its schema, each missing one from its default.
+ * @throws {@link UsageError} naming the option, the rule and the value, or an unknown name.
+ */
+export function parseOptions<S extends OptionSet>(
+  set: S,
+  given: Readonly<Partial<Record<keyof S, unknown>>>,
+): OptionValues<S> {
+  const unknown = Object.keys(given).filter((key) => !(key in set));
+  if (unknown.length > 0) {
+    throw new UsageError(
+      `unknown options ${unknown.join(', ')}; known: ${Object.keys(set).join(', ')}`,
+    );
+  }
+  const values: Record<string, unknown> = {};
+  for (const [key, option] of Object.entries(set)) {
+    const value = (given as Record<string, unknown>)[key];
+    const result = option.schema.safeParse(value);
+    if (!result.success) {
+      throw new UsageError(`${key} must be ${option.rule}, got ${JSON.stringify(value)}`);
+    }
+    values[key] = result.data;
+  }
+  return values as OptionValues<S>;
 }
 
 /**

@@ -93,6 +93,14 @@ export const TRAIN_OPTIONS = {
   }),
 };
 
+/** How `framewise evaluate` labels the videos: as `label` does, with these of its options. */
+export const EVALUATE_LABEL_OPTIONS = {
+  window: JOB_LABEL_OPTIONS.window,
+  stride: JOB_LABEL_OPTIONS.stride,
+  fps: JOB_LABEL_OPTIONS.fps,
+  mode: JOB_LABEL_OPTIONS.mode,
+};
+
 /** How `framewise evaluate` scores event detection. */
 export const EVALUATE_OPTIONS = {
   event: text('event', {
@@ -113,10 +121,7 @@ export const EVALUATE_OPTIONS = {
     valueName: '<sec>',
     help: 'of detections closer than this, only the most confident counts; 0 counts all',
   }),
-  window: JOB_LABEL_OPTIONS.window,
-  stride: JOB_LABEL_OPTIONS.stride,
-  fps: JOB_LABEL_OPTIONS.fps,
-  mode: JOB_LABEL_OPTIONS.mode,
+  ...EVALUATE_LABEL_OPTIONS,
   errors: flag('errors', {
     help: "list each video's false and missed events, with their times, on stderr",
   }),

@@ -18,8 +18,8 @@ import { slidingWindow } from './sliding-window.js';
 
 /**
  * Windows the head classifies in one call when labels need not come out at once (files): its
- * cost per call is mostly fixed. Measured for the seed's LSTM head on wasm: 232 µs per window in
- * calls of 16 windows, 63 µs in calls of 64, 44 µs in calls of 256.
+ * cost per call is mostly fixed, so larger calls cost less per window, with little left to gain
+ * past this size (docs/performance.md).
  */
 const HEAD_BATCH_WINDOWS = 64;
 

@@ -2,6 +2,9 @@ import { readFile } from 'node:fs/promises';
 import { parse } from 'csv-parse/sync';
 import { UsageError } from '../errors.js';
 
+/** Name of the annotations file in a dataset directory (`framewise train --data <dir>`). */
+export const LABELS_CSV = 'labels.csv';
+
 /** A labeled time range of one video. */
 export interface Segment {
   /** Start in seconds, inclusive. */

@@ -1,12 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import type { LoadedModel } from '../model/load-model.js';
+import { UsageError } from '../errors.js';
 import { pixelsToFloats } from '../model/run/pixels-to-floats.js';
 import { SeededRandom } from './seeded-random.js';
-import { featureStds, shiftWindows } from '../../lab/demo-model/shift-windows.js';
+import type { TrainingHooks } from './training-hooks.js';
 import type { WindowExamples } from './window-examples.js';
-
-/** Offsets the shift-augmentation stream from the order's seed, so the two draws differ. */
-const SHIFT_SEED_OFFSET = 7919;
 
 /** Training settings of {@link fitWindows}. */
 export interface FitOptions {
@@ -28,18 +26,12 @@ export interface FitOptions {
    */
   readonly balance?: number;
   /**
-   * Shift augmentation of a frozen encoder's embeddings: each epoch, every training window gets
-   * one fresh random offset, the same at all its time steps, of `shiftAugment` times each
-   * feature's standard deviation (see {@link shiftWindows}), so that the head learns from
-   * changes between frames rather than from absolute values. 0 turns it off. Needs
-   * `frozenEncoder`.
-   * @defaultValue 0
+   * Makes each epoch's training inputs from the training windows (see
+   * {@link TrainingHooks.augmentEpoch}).
+   * @defaultValue the same inputs every epoch
    */
-  readonly shiftAugment?: number;
-  /**
-   * Seed of the order training windows are shown in and of the shift offsets: the same seed, the
-   * same training.
-   */
+  readonly augmentEpoch?: TrainingHooks['augmentEpoch'];
+  /** Seed of the order training windows are shown in: the same seed, the same training. */
   readonly seed: number;
   /** Called after each epoch with its metrics. */
   readonly onEpoch?: (epoch: number, logs: EpochLogs) => void;
@@ -74,30 +66,24 @@ export async function fitWindows(
 ): Promise<FitResult> {
   const classes = model.split.classes;
   const net = options.frozenEncoder ? headModel(model) : model.model;
+  // Passed as an object, the optimizer is not the model's to dispose: its state is freed here.
+  const optimizer = tf.train.adam(options.learningRate);
   net.compile({
-    optimizer: tf.train.adam(options.learningRate),
+    optimizer,
     loss: 'categoricalCrossentropy',
     metrics: ['accuracy'],
   });
-  const shift = options.shiftAugment ?? 0;
-  if (shift > 0 && !options.frozenEncoder) {
-    throw new Error('shift augmentation works on embeddings: it needs a frozen encoder');
-  }
   // One seeded order instead of tfjs' unseeded per-epoch shuffle: training is reproducible.
   const [x, y] = tensors(model, shuffled(train, options.seed), classes);
   const [vx, vy] = tensors(model, validation, classes);
-  const shifts =
-    shift > 0
-      ? epochShifts(x, shift, new SeededRandom(options.seed + SHIFT_SEED_OFFSET))
-      : undefined;
   const classWeight = classWeights(train.labels, classes, options.balance ?? 1);
   let best: { epoch: number; logs: EpochLogs; weights: tf.Tensor[] } | undefined;
   let epochs = 0;
   try {
     // One fit call per epoch (the optimizer's state carries over): each epoch may see other
-    // shifted inputs.
+    // inputs.
     for (let epoch = 1; epoch <= options.epochs; epoch++) {
-      const input = shifts?.() ?? x;
+      const input = epochInputs(x, epoch, options.augmentEpoch);
       let raw: tf.Logs | undefined;
       try {
         await net.fit(input, y, {
@@ -130,16 +116,20 @@ export async function fitWindows(
     return { epochs, bestEpoch: best!.epoch, best: best!.logs };
   } finally {
     tf.dispose([x, y, vx, vy, ...(best?.weights ?? [])]);
+    optimizer.dispose();
   }
 }
 
-/** A source of freshly shifted copies of the `[windows, steps, features]` embeddings `x`. */
-function epochShifts(x: tf.Tensor, factor: number, random: SeededRandom): () => tf.Tensor {
-  const [, steps, features] = x.shape as [number, number, number];
-  const windows = { data: x.dataSync() as Float32Array, steps, features };
-  const stds = featureStds(windows);
-  return () =>
-    tf.tensor3d(shiftWindows(windows, stds, factor, random), x.shape as [number, number, number]);
+/** The epoch's inputs: `x`, or what `augment` makes of it, checked to fit the labels. */
+function epochInputs(x: tf.Tensor, epoch: number, augment: FitOptions['augmentEpoch']): tf.Tensor {
+  const input = augment?.(x, epoch) ?? x;
+  if (input.shape.join() !== x.shape.join()) {
+    if (input !== x) input.dispose();
+    throw new UsageError(
+      `augmentEpoch must return a tensor of the inputs' shape [${x.shape.join(', ')}], got [${input.shape.join(', ')}] in epoch ${epoch}`,
+    );
+  }
+  return input;
 }
 
 /** The head alone, on `[window, embedding]` inputs, sharing the model's own head layers. */
@@ -155,7 +145,7 @@ function tensors(
   examples: WindowExamples,
   classes: number,
 ): [tf.Tensor, tf.Tensor] {
-  const y = tf.oneHot(tf.tensor1d(examples.labels, 'int32'), classes);
+  const y = tf.tidy(() => tf.oneHot(tf.tensor1d(examples.labels, 'int32'), classes));
   const first = examples.inputs[0];
   if (first instanceof Float32Array) {
     const n = first.length / model.split.embeddingSize;

@@ -3,87 +3,90 @@ import { join } from 'node:path';
 import { UsageError } from '../errors.js';
 import { FRAMEWISE_JSON, type FramewiseConfig } from '../model/load/framewise-config.js';
 import type { LoadedModel } from '../model/load-model.js';
-import {
-  changeLayerUnits,
-  changeStatistics,
-  setChangeLayer,
-} from '../../lab/demo-model/change-layer.js';
 import { saveModelToDirectory } from '../model/load/model-files.js';
 import { SeededRandom } from './seeded-random.js';
 import type { Annotations } from './annotations.js';
 import { calibrateBatchNorm } from './calibrate-batch-norm.js';
 import { sampleFrames } from './sample-frames.js';
 import { fitWindows, type EpochLogs, type FitResult } from './fit-windows.js';
-import { spliceWindows } from '../../lab/demo-model/splice-windows.js';
+import type { TrainingHooks, TrainingWindows } from './training-hooks.js';
 import { collectExamples, type WindowExamples } from './window-examples.js';
 
 /** Frames the frozen encoder's BatchNorm statistics are measured on. */
 const CALIBRATION_FRAMES = 512;
 
-/** Everything `framewise train` decided, checked. */
+/** How {@link trainOnDataset} trains: what `framewise train` decided, checked. */
 export interface TrainSettings {
+  /** The dataset's directory: the annotations' video names are relative to it. */
   readonly dataDir: string;
+  /** Where model.json, its weights and framewise.json are written. */
   readonly outDir: string;
+  /** The dataset's labeled segments (see `readAnnotations`). */
   readonly annotations: Annotations;
+  /** Frames per window. */
   readonly window: number;
+  /** Frames from one training window's end to the next. */
   readonly stride: number;
+  /** Sampling rate, in frames per second; each video's own when undefined. */
   readonly fps?: number;
+  /** Most passes over the training windows. */
   readonly epochs: number;
+  /** Windows per gradient step. */
   readonly batchSize: number;
+  /** Adam's learning rate. */
   readonly learningRate: number;
+  /** Epochs without a better validation loss before training stops. */
   readonly patience: number;
   /** Share of the videos held out for validation, in (0, 1). */
   readonly validationFraction: number;
+  /**
+   * Train only the head, on embeddings of the encoder, whose BatchNorm statistics are first
+   * re-estimated on training frames.
+   */
   readonly frozenEncoder: boolean;
+  /** Seed of the split into training and validation videos and of the training order. */
   readonly seed: number;
-  /**
-   * Add synthetic windows of this class, spliced from two videos' windows of other classes (see
-   * {@link spliceWindows}); none when undefined.
-   */
-  readonly splice?: string;
-  /**
-   * Spliced windows to add.
-   * @defaultValue as many as the training windows of the `splice` class
-   */
-  readonly spliceWindows?: number;
   /** Exponent of the inverse-frequency class weights (see `FitOptions.balance`). @defaultValue 1 */
   readonly balance?: number;
   /**
-   * Shift augmentation of the frozen encoder's embeddings, in units of each feature's standard
-   * deviation (see `FitOptions.shiftAugment`); 0 is off.
-   * @defaultValue 0
+   * Code run at set points of training: head layers designed from the data, synthetic windows,
+   * per-epoch perturbations (see {@link TrainingHooks}).
+   * @defaultValue none
    */
-  readonly shiftAugment?: number;
-  /**
-   * Design the head's first layer, a change layer (see `setChangeLayer`), from the training
-   * windows' embeddings before fitting; it stays frozen. Needs `frozenEncoder`.
-   * @defaultValue false
-   */
-  readonly changeLayer?: boolean;
+  readonly hooks?: TrainingHooks;
+  /** Called with each line of progress (windows cut, calibration, each epoch's metrics). */
   readonly onProgress: (line: string) => void;
 }
 
 /** What `framewise train` reports at the end. */
 export interface TrainReport extends FitResult {
+  /** Where the model was written. */
   readonly out: string;
+  /** Class names in output order. */
   readonly classes: readonly string[];
+  /** Videos trained on. */
   readonly trainVideos: number;
+  /** Videos held out for validation. */
   readonly validationVideos: number;
+  /** Windows trained on, those `hooks.augment` added included. */
   readonly trainWindows: number;
+  /** Windows validated on. */
   readonly validationWindows: number;
 }
 
 /**
  * Trains `model` on a dataset: splits it by video (no window of a validation video is seen in
  * training), cuts labeled windows from every video, fits, and writes the model with its
- * framewise.json (class names, window, fps, preprocessing).
+ * framewise.json (class names, window, fps, preprocessing). `settings.hooks` run, in this
+ * order: `prepareHead` and `augment` once the training windows are cut, `augmentEpoch` at the
+ * start of each epoch.
  */
 export async function trainOnDataset(
   model: LoadedModel,
   settings: TrainSettings,
 ): Promise<TrainReport> {
   const { train, validation } = splitVideos([...settings.annotations.videos.keys()], settings);
-  // Which video each window came from: spliced windows join two different videos.
+  // Which video each window came from, for hooks: e.g. windows joined from two videos.
   const collect = async (videos: readonly string[]) => {
     const examples: WindowExamples = { inputs: [], labels: [], rates: [] };
     const videoOfWindow: number[] = [];
@@ -124,8 +127,16 @@ export async function trainOnDataset(
     );
   }
   const collected = await collect(train);
-  if (settings.changeLayer === true) designChangeLayer(model, collected.examples, settings);
-  const trainExamples = spliced(collected.examples, collected.videoOfWindow, settings);
+  const windows: TrainingWindows = {
+    examples: collected.examples,
+    embeddings: settings.frozenEncoder,
+    videos: train,
+    videoOfWindow: collected.videoOfWindow,
+    window: settings.window,
+    classes: settings.annotations.classes,
+  };
+  await settings.hooks?.prepareHead?.(model, windows);
+  const trainExamples = settings.hooks?.augment?.(windows) ?? collected.examples;
   const validationExamples = (await collect(validation)).examples;
   if (trainExamples.labels.length === 0 || validationExamples.labels.length === 0) {
     throw new UsageError(
@@ -140,7 +151,9 @@ export async function trainOnDataset(
     frozenEncoder: settings.frozenEncoder,
     seed: settings.seed,
     ...(settings.balance === undefined ? {} : { balance: settings.balance }),
-    ...(settings.shiftAugment === undefined ? {} : { shiftAugment: settings.shiftAugment }),
+    ...(settings.hooks?.augmentEpoch === undefined
+      ? {}
+      : { augmentEpoch: settings.hooks.augmentEpoch }),
     onEpoch: (epoch, logs) => settings.onProgress(formatEpoch(epoch, settings.epochs, logs)),
   });
   await saveModelToDirectory(model.model, settings.outDir);
@@ -148,7 +161,7 @@ export async function trainOnDataset(
     classNames: settings.annotations.classes,
     input: model.preprocessing,
     window: settings.window,
-    ...trainedFps(settings.fps, trainExamples.rates ?? []),
+    ...trainedFps(settings.fps, collected.examples.rates ?? []),
   };
   await writeFile(join(settings.outDir, FRAMEWISE_JSON), `${JSON.stringify(config, null, 2)}\n`);
   return {
@@ -160,60 +173,6 @@ export async function trainOnDataset(
     trainWindows: trainExamples.labels.length,
     validationWindows: validationExamples.labels.length,
   };
-}
-
-/** Sets the head's first layer to a change detector scaled by the training windows' statistics. */
-function designChangeLayer(
-  model: LoadedModel,
-  examples: WindowExamples,
-  settings: TrainSettings,
-): void {
-  const first = model.split.headLayers[0];
-  if (!settings.frozenEncoder || first === undefined) {
-    throw new UsageError(
-      '--change-layer designs its layer from embeddings: it needs --freeze-encoder',
-    );
-  }
-  const features = model.split.embeddingSize;
-  const units = changeLayerUnits(features);
-  if (first.getClassName() !== 'LSTM' || first.getConfig().units !== units) {
-    throw new UsageError(
-      `--change-layer designs the head's first layer, which must be an LSTM of ${units} units for ${features} embedding features; ${first.name} is a ${first.getClassName()} of ${String(first.getConfig().units)} units: train a new model (no --init) or --init one made with a change layer`,
-    );
-  }
-  const windowLength = settings.window * features;
-  const data = new Float32Array(examples.inputs.length * windowLength);
-  examples.inputs.forEach((input, i) => data.set(input as Float32Array, i * windowLength));
-  setChangeLayer(first, changeStatistics(data, settings.window, features));
-  settings.onProgress(
-    `designed ${first.name} as a change layer over ${features} features from ${examples.inputs.length} windows`,
-  );
-}
-
-/** The training windows with the spliced windows `settings` asks for added. */
-function spliced(
-  examples: WindowExamples,
-  videoOfWindow: readonly number[],
-  settings: TrainSettings,
-): WindowExamples {
-  if (settings.splice === undefined) return examples;
-  const label = settings.annotations.classes.indexOf(settings.splice);
-  if (label < 0) {
-    throw new UsageError(
-      `splice must name a class of the annotations (${settings.annotations.classes.join(', ')}), got ${JSON.stringify(settings.splice)}`,
-    );
-  }
-  const count = settings.spliceWindows ?? examples.labels.filter((l) => l === label).length;
-  const out = spliceWindows(examples, videoOfWindow, {
-    label,
-    count,
-    window: settings.window,
-    seed: settings.seed,
-  });
-  settings.onProgress(
-    `spliced ${out.labels.length - examples.labels.length} ${settings.splice} windows`,
-  );
-  return out;
 }
 
 /** A seeded split of the videos into training and validation sets. */

@@ -2,9 +2,15 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { renderShots } from '../support/render-shots.js';
+import { prepareModel } from '../../src/model/load-model.js';
+import { useBackend } from '../../src/model/run/backend.js';
+import { LABELS_CSV, readAnnotations } from '../../src/train/annotations.js';
 import { SeededRandom } from '../../src/train/seeded-random.js';
+import { buildSeedModel } from '../../src/train/seed-model.js';
+import { trainOnDataset } from '../../src/train/train-dataset.js';
+import type { TrainingWindows } from '../../src/train/training-hooks.js';
 import { parseJsonLines, runCli } from '../support/cli.js';
+import { renderShots } from '../support/render-shots.js';
 
 interface TrainReport {
   best: { val_acc: number };
@@ -47,7 +53,7 @@ async function makeDataset(videos: number): Promise<string> {
       `${name},2,4,${calmFirst ? 'busy' : 'calm'}`,
     );
   }
-  await writeFile(join(dir, 'labels.csv'), `${rows.join('\n')}\n`);
+  await writeFile(join(dir, LABELS_CSV), `${rows.join('\n')}\n`);
   return dir;
 }
 
@@ -116,58 +122,53 @@ describe('framewise train', () => {
     expect(config).toMatchObject({ classNames: ['busy', 'calm'], window: 4, fps: 10 });
   });
 
-  it('--change-layer puts a frozen change detector before the head, and the model labels in both modes', async () => {
+  it('runs the training hooks: prepareHead and augment once on the cut windows, augmentEpoch each epoch', async () => {
+    await useBackend('cpu');
     const out = await mkdtemp(join(tmpdir(), 'framewise-trained-'));
-    const trained = await runCli([
-      'train',
-      ...['--data', data, '--out', out, '--size', '16', '--validation', '0.25'],
-      ...['--learning-rate', '0.01', '--freeze-encoder', '--change-layer', '--epochs', '15'],
-    ]);
-    expect(trained.code, trained.stderr).toBe(0);
-    expect(trained.stderr).toMatch(/designed \S+ as a change layer over 64 features/);
-    expect((JSON.parse(trained.stdout) as TrainReport).best.val_acc).toBeGreaterThan(0.8);
-    type Layer = { class_name: string; config: { units?: number; trainable: boolean } };
-    const { modelTopology } = JSON.parse(await readFile(join(out, 'model.json'), 'utf8')) as {
-      modelTopology: { config: { layers: Layer[] } };
-    };
-    const lstms = modelTopology.config.layers.filter((l) => l.class_name === 'LSTM');
-    expect(lstms.map((l) => [l.config.units, l.config.trainable])).toEqual([
-      [3 * 64 + 1, false],
-      [32, true],
-    ]);
-    for (const mode of ['window', 'stateful']) {
-      const labeled = await runCli(['label', join(data, 'v0.mp4'), '--model', out, '--mode', mode]);
-      expect(labeled.code, labeled.stderr).toBe(0);
-      const names = parseJsonLines<{ name: string }>(labeled.stdout).map((l) => l.name);
-      expect(new Set(names)).toEqual(new Set(['busy', 'calm']));
+    const seed = buildSeedModel({ height: 16, width: 16 });
+    const model = prepareModel(seed, {}, 'a seed model', { fold: false });
+    const calls: string[] = [];
+    let cut: TrainingWindows | undefined;
+    try {
+      const report = await trainOnDataset(model, {
+        dataDir: data,
+        outDir: out,
+        annotations: await readAnnotations(join(data, LABELS_CSV)),
+        ...{ window: 4, stride: 1, epochs: 2, batchSize: 32, learningRate: 0.01, patience: 5 },
+        ...{ validationFraction: 0.25, frozenEncoder: true, seed: 1 },
+        hooks: {
+          prepareHead: (prepared, train) => {
+            calls.push(prepared === model ? 'prepareHead(model)' : 'prepareHead(another model)');
+            cut = train;
+          },
+          augment: (train) => {
+            calls.push(train === cut ? 'augment(the same windows)' : 'augment(other windows)');
+            const { inputs, labels } = train.examples;
+            return { inputs: [...inputs, ...inputs], labels: [...labels, ...labels] };
+          },
+          augmentEpoch: (inputs, epoch) => {
+            calls.push(`augmentEpoch(${inputs.shape.join('×')}, ${epoch})`);
+            return inputs;
+          },
+        },
+        onProgress: () => {},
+      });
+      // Six training videos of 37 windows each, doubled by augment.
+      expect(calls).toEqual([
+        'prepareHead(model)',
+        'augment(the same windows)',
+        'augmentEpoch(444×4×64, 1)',
+        'augmentEpoch(444×4×64, 2)',
+      ]);
+      expect(report).toMatchObject({ trainVideos: 6, trainWindows: 444, epochs: 2 });
+      expect(cut).toMatchObject({ embeddings: true, window: 4, classes: ['busy', 'calm'] });
+      expect(cut!.examples.inputs[0]).toHaveLength(4 * 64);
+      expect(cut!.videos).toHaveLength(6);
+      // Windows are cut video after video: 37 of video 0, then 37 of video 1, …
+      expect(cut!.videoOfWindow).toEqual(Array.from({ length: 222 }, (_, i) => Math.floor(i / 37)));
+    } finally {
+      model.dispose();
     }
-  });
-
-  it('refuses --change-layer without --freeze-encoder', async () => {
-    const out = await mkdtemp(join(tmpdir(), 'framewise-trained-'));
-    const refused = await runCli(['train', '--data', data, '--out', out, '--change-layer']);
-    expect(refused.code).toBe(2);
-    expect(refused.stderr).toMatch(/--change-layer .* needs --freeze-encoder/);
-  });
-
-  it('refuses --change-layer on an --init model without one, saying what to do', async () => {
-    const first = await mkdtemp(join(tmpdir(), 'framewise-trained-'));
-    const common = ['--data', data, '--freeze-encoder', '--validation', '0.25', '--epochs', '1'];
-    expect((await runCli(['train', ...common, '--out', first, '--size', '16'])).code).toBe(0);
-    const out = await mkdtemp(join(tmpdir(), 'framewise-tuned-'));
-    const refused = await runCli([
-      'train',
-      ...common,
-      '--out',
-      out,
-      '--init',
-      first,
-      '--change-layer',
-    ]);
-    expect(refused.code).toBe(2);
-    expect(refused.stderr).toMatch(
-      /must be an LSTM of 193 units .* of 32 units: train a new model/,
-    );
   });
 
   it('refuses full training on wasm, saying what to do', async () => {

@@ -3,7 +3,8 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { LABELS_CSV, makeCutDataset, SHOTS_CSV } from '../cut-dataset.js';
+import { LABELS_CSV } from '../../../src/train/annotations.js';
+import { makeCutDataset, SHOTS_CSV } from '../cut-dataset.js';
 import { fixtureFfmpeg } from '../../../test/support/videos.js';
 
 const FPS = 25;

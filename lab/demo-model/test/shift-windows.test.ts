@@ -1,6 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { UsageError } from '../../../src/errors.js';
+import { useBackend } from '../../../src/model/run/backend.js';
 import { SeededRandom } from '../../../src/train/seeded-random.js';
-import { featureStds, shiftWindows } from '../shift-windows.js';
+import { featureStds, shiftAugmentation, shiftWindows } from '../shift-windows.js';
 
 const STEPS = 4;
 const FEATURES = 3;
@@ -71,5 +74,40 @@ describe('shiftWindows', () => {
       shiftWindows(input, stds, 1, new SeededRandom(3)),
     );
     expect(shiftWindows(input, stds, 0, new SeededRandom(3))).toEqual(input.data);
+  });
+});
+
+describe('shiftAugmentation', () => {
+  beforeAll(async () => {
+    await useBackend('cpu');
+  });
+
+  it('shifts the inputs afresh each epoch, as shiftWindows does from the seed offset by 7919', () => {
+    const input = windows();
+    const x = tf.tensor3d(input.data, [WINDOWS, STEPS, FEATURES]);
+    const augment = shiftAugmentation(1, 5);
+    const random = new SeededRandom(5 + 7919);
+    const stds = featureStds(input);
+    for (const epoch of [1, 2]) {
+      const shifted = augment(x, epoch);
+      expect(shifted).not.toBe(x);
+      expect(shifted.shape).toEqual(x.shape);
+      expect(shifted.dataSync()).toEqual(shiftWindows(input, stds, 1, random));
+      shifted.dispose();
+    }
+    const third = augment(x, 3);
+    expect(third.dataSync()).not.toEqual(x.dataSync());
+    third.dispose();
+    expect(shiftAugmentation(0, 5)(x, 1)).toBe(x);
+    x.dispose();
+  });
+
+  it('refuses pixels: shifts need the embeddings of a frozen encoder', () => {
+    const pixels = tf.zeros([2, STEPS, 3, 3, 3]);
+    expect(() => shiftAugmentation(1, 1)(pixels, 1)).toThrow(UsageError);
+    expect(() => shiftAugmentation(1, 1)(pixels, 1)).toThrow(
+      'shift augmentation shifts embeddings [windows, steps, features]: it needs a frozen encoder, got inputs of rank 5',
+    );
+    pixels.dispose();
   });
 });

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { spliceWindows } from '../splice-windows.js';
+import { UsageError } from '../../../src/errors.js';
+import type { TrainingWindows } from '../../../src/train/training-hooks.js';
 import type { WindowExamples } from '../../../src/train/window-examples.js';
+import { spliceAugmentation, spliceWindows } from '../splice-windows.js';
 
 const WINDOW = 4;
 const CUT = 0;
@@ -54,5 +56,43 @@ describe('spliceWindows', () => {
     );
     const oneVideo = videoOfWindow.map(() => 0);
     expect(spliceWindows(before, oneVideo, options)).toBe(before);
+  });
+});
+
+describe('spliceAugmentation', () => {
+  function trainingWindows(): TrainingWindows {
+    const { examples: windows, videoOfWindow } = examples();
+    return {
+      examples: windows,
+      embeddings: true,
+      videos: ['a.mp4', 'b.mp4', 'c.mp4'],
+      videoOfWindow,
+      window: WINDOW,
+      classes: ['cut', 'same shot'],
+    };
+  }
+
+  it('adds as many spliced windows of the named class as it has training windows, by default', () => {
+    const train = trainingWindows();
+    const after = spliceAugmentation({ label: 'cut', seed: 1 })(train);
+    // Three videos of five windows, one of them a cut: three spliced cut windows.
+    expect(after).toEqual(
+      spliceWindows(train.examples, train.videoOfWindow, {
+        label: CUT,
+        count: 3,
+        window: WINDOW,
+        seed: 1,
+      }),
+    );
+    expect(after.labels.filter((l) => l === CUT)).toHaveLength(6);
+    expect(spliceAugmentation({ label: 'cut', count: 20, seed: 1 })(train).labels).toHaveLength(35);
+  });
+
+  it('refuses a label that is not a class of the annotations, naming the classes', () => {
+    const augment = spliceAugmentation({ label: 'fade', seed: 1 });
+    expect(() => augment(trainingWindows())).toThrow(UsageError);
+    expect(() => augment(trainingWindows())).toThrow(
+      'splice label must name a class of the annotations (cut, same shot), got "fade"',
+    );
   });
 });

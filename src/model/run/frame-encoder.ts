@@ -8,9 +8,8 @@ import { readAndDispose } from './read-and-dispose.js';
 /**
  * Bytes of feature map one pass of the CNN may produce at its widest layer. A batch of more
  * frames runs in chunks of fewer, so that a layer's output is still in the CPU's caches when
- * the next layer reads it. Measured on the seed encoder (wasm, 99×99 frames, its widest map
- * 49×49×64 floats = 614 KB a frame): 16 frames at once ran 2,400 frames/s, chunks of 4 frames
- * 4,000, of 2 frames 3,700 and single frames 3,500 (medians of four runs).
+ * the next layer reads it; on the seed encoder, chunks of a few frames ran well ahead of a
+ * whole batch at once (docs/performance.md).
  */
 const CHUNK_FEATURE_BYTES = 2.5 * 1024 * 1024;
 

@@ -4,9 +4,9 @@ import type { Preprocessing } from '../load/framewise-config.js';
  * Writes frames' 8-bit pixels into `out` as the model's floats, `pixel × scale + offset`, frame
  * after frame. Inference and training both go through it, so they cannot disagree.
  *
- * The bytes are converted by `Float32Array.prototype.set`, natively: per 99×99×3 frame here it
- * takes 4.5 µs where a plain indexed loop takes 120 µs and per-element callbacks
- * (`Float32Array.from(bytes, fn)`) 20× more. A scale or offset other than 1 and 0 (most models
+ * The bytes are converted by `Float32Array.prototype.set`, natively, which is far cheaper than
+ * an indexed loop and much more so than per-element callbacks (`Float32Array.from(bytes, fn)`;
+ * docs/performance.md has the figures). A scale or offset other than 1 and 0 (most models
  * have theirs folded into the first convolution) is then applied in place.
  * @returns the part of `out` written.
  */

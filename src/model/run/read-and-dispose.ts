@@ -3,7 +3,7 @@ import type * as tf from '@tensorflow/tfjs';
 /**
  * The values of a tensor that `tf.tidy` returned, then the tensor freed. Returning the values
  * from inside `tidy` instead makes it walk the typed array element by element, looking for
- * tensors: 5% of a 240p `label` run's main thread in a profile.
+ * tensors, a visible share of the main thread in a profile (docs/performance.md).
  */
 export function readAndDispose(tensor: tf.Tensor): Float32Array {
   try {
