@@ -1,16 +1,15 @@
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { prepareModel } from '../../src/model/load-model.js';
 import { useBackend } from '../../src/model/run/backend.js';
 import { LABELS_CSV, readAnnotations } from '../../src/train/annotations.js';
-import { SeededRandom } from '../../src/train/seeded-random.js';
 import { buildSeedModel } from '../../src/train/seed-model.js';
 import { trainOnDataset } from '../../src/train/train-dataset.js';
 import type { TrainingWindows } from '../../src/train/training-hooks.js';
 import { parseJsonLines, runCli } from '../support/cli.js';
-import { renderShots } from '../support/render-shots.js';
+import { makeCalmBusyDataset } from '../support/calm-busy-dataset.js';
 
 interface TrainReport {
   best: { val_acc: number };
@@ -21,47 +20,11 @@ interface TrainReport {
   validationWindows: number;
 }
 
-/**
- * A small balanced dataset: each video is a still colour shot ("calm") and a Game of Life
- * shot ("busy"), in random order; chance is 0.5.
- */
-async function makeDataset(videos: number): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'framewise-train-'));
-  const random = new SeededRandom(7);
-  const rows = ['video,start,end,label'];
-  for (let v = 0; v < videos; v++) {
-    const calm = {
-      source: `color=c=0x${random.colour()}`,
-      seconds: 2,
-      filters: 'noise=alls=10:allf=t',
-    };
-    const busy = {
-      source: `life=seed=${random.integer(0, 1000)}:ratio=0.3:life_color=#${random.colour()}`,
-      seconds: 2,
-    };
-    const calmFirst = random.next() < 0.5;
-    const name = `v${v}.mp4`;
-    await renderShots({
-      out: join(dir, name),
-      width: 64,
-      height: 48,
-      fps: 10,
-      shots: calmFirst ? [calm, busy] : [busy, calm],
-    });
-    rows.push(
-      `${name},0,2,${calmFirst ? 'calm' : 'busy'}`,
-      `${name},2,4,${calmFirst ? 'busy' : 'calm'}`,
-    );
-  }
-  await writeFile(join(dir, LABELS_CSV), `${rows.join('\n')}\n`);
-  return dir;
-}
-
 describe('framewise train', () => {
   let data: string;
 
   beforeAll(async () => {
-    data = await makeDataset(8);
+    data = await makeCalmBusyDataset(8);
   });
 
   // Full training runs TensorFlow.js' pure-JS convolution gradients: a few epochs only.

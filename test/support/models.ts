@@ -23,8 +23,11 @@ export async function saveSeedModel(
   return { dir, model };
 }
 
-/** Sets every BatchNormalization layer's gamma, beta, mean and variance to seeded values. */
-function randomizeBatchNorm(model: tf.LayersModel, seed: number): void {
+/**
+ * Sets every BatchNormalization layer of a model's TimeDistributed encoder (its first layer) to
+ * seeded gamma, beta, mean and variance, so that folding them changes something.
+ */
+export function randomizeBatchNorm(model: tf.LayersModel, seed: number): void {
   const encoder = (model.layers[0] as unknown as { layer: tf.LayersModel }).layer;
   encoder.layers
     .filter((layer) => layer.getClassName() === 'BatchNormalization')

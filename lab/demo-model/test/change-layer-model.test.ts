@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -6,59 +6,22 @@ import { UsageError } from '../../../src/errors.js';
 import { prepareModel, type LoadedModel } from '../../../src/model/load-model.js';
 import { useBackend } from '../../../src/model/run/backend.js';
 import { LABELS_CSV, readAnnotations } from '../../../src/train/annotations.js';
-import { SeededRandom } from '../../../src/train/seeded-random.js';
 import { buildSeedModel } from '../../../src/train/seed-model.js';
 import { trainOnDataset, type TrainSettings } from '../../../src/train/train-dataset.js';
 import { parseJsonLines, runCli } from '../../../test/support/cli.js';
-import { renderShots } from '../../../test/support/render-shots.js';
+import { makeCalmBusyDataset } from '../../../test/support/calm-busy-dataset.js';
 import { buildChangeLayerModel, designChangeLayer } from '../change-layer-model.js';
 
 const SIZE = 16;
 /** Units of the change layer over the seed encoder's 64 features: 3 per feature + 1. */
 const CHANGE_UNITS = 3 * 64 + 1;
 
-/**
- * A small balanced dataset (as test/integration/train.test.ts makes): each video is a still
- * colour shot ("calm") and a Game of Life shot ("busy"), in random order; chance is 0.5.
- */
-async function makeDataset(videos: number): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'framewise-change-layer-'));
-  const random = new SeededRandom(7);
-  const rows = ['video,start,end,label'];
-  for (let v = 0; v < videos; v++) {
-    const calm = {
-      source: `color=c=0x${random.colour()}`,
-      seconds: 2,
-      filters: 'noise=alls=10:allf=t',
-    };
-    const busy = {
-      source: `life=seed=${random.integer(0, 1000)}:ratio=0.3:life_color=#${random.colour()}`,
-      seconds: 2,
-    };
-    const calmFirst = random.next() < 0.5;
-    const name = `v${v}.mp4`;
-    await renderShots({
-      out: join(dir, name),
-      width: 64,
-      height: 48,
-      fps: 10,
-      shots: calmFirst ? [calm, busy] : [busy, calm],
-    });
-    rows.push(
-      `${name},0,2,${calmFirst ? 'calm' : 'busy'}`,
-      `${name},2,4,${calmFirst ? 'busy' : 'calm'}`,
-    );
-  }
-  await writeFile(join(dir, LABELS_CSV), `${rows.join('\n')}\n`);
-  return dir;
-}
-
 describe('a change-layer model', () => {
   let data: string;
 
   beforeAll(async () => {
     await useBackend('cpu');
-    data = await makeDataset(8);
+    data = await makeCalmBusyDataset(8);
   });
 
   async function settings(overrides: Partial<TrainSettings>): Promise<TrainSettings> {

@@ -4,7 +4,7 @@ import { useBackend } from '../../../../src/model/run/backend.js';
 import { DEFAULT_PREPROCESSING } from '../../../../src/model/load/framewise-config.js';
 import { foldBatchNorm } from '../../../../src/model/optimize/fold-batch-norm.js';
 import { prepareModel } from '../../../../src/model/load-model.js';
-import { saveSeedModel } from '../../../support/models.js';
+import { randomizeBatchNorm, saveSeedModel } from '../../../support/models.js';
 
 const SIZE = 20;
 
@@ -44,19 +44,6 @@ function gridPooledModel(seed: number, classes: number): tf.Sequential {
       tf.layers.flatten(),
     ],
   });
-  encoder.layers
-    .filter((layer) => layer.getClassName() === 'BatchNormalization')
-    .forEach((layer, i) => {
-      const weights = layer.getWeights().map((w, j) =>
-        tf.tidy(() => {
-          const r = tf.randomUniform(w.shape, 0, 1, 'float32', seed * 100 + i * 10 + j);
-          // gamma, beta, moving mean, moving variance (kept positive)
-          return [r.mul(1.5).add(0.5), r.sub(0.5), r.mul(0.2), r.mul(0.5).add(0.5)][j]!;
-        }),
-      );
-      layer.setWeights(weights);
-      tf.dispose(weights);
-    });
   const model = tf.sequential();
   model.add(tf.layers.timeDistributed({ layer: encoder, inputShape: [4, SIZE, SIZE, 3] }));
   model.add(
@@ -69,6 +56,7 @@ function gridPooledModel(seed: number, classes: number): tf.Sequential {
   model.add(
     tf.layers.dense({ units: classes, activation: 'softmax', kernelInitializer: init(30) }),
   );
+  randomizeBatchNorm(model, seed);
   return model;
 }
 
