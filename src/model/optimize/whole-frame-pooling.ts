@@ -6,8 +6,7 @@ import { featureShapes, type FrameShape } from './feature-shapes.js';
  * `AveragePooling2D` whose window is the whole feature map, then a `Flatten`: the same average
  * (float rounding apart, about 1e-6), computed by the backend's pooling kernel instead of its
  * mean over two non-innermost axes. On the wasm backend that mean transposes the feature map
- * first; measured on the seed encoder's 16 × 49 × 49 × 64 map: 10.8 ms as a mean, 1.8 ms as a
- * pooling, about half of the encoder's whole time.
+ * first, which had been half of the seed encoder's time (docs/performance.md).
  *
  * Needs the feature map's size, so it runs on encoders of a fixed frame shape; a layer whose
  * output shape cannot be worked out stops the rewrite (the rest is kept as it is). The layers
