@@ -96,10 +96,7 @@ export function integer<const F extends string | undefined = undefined>(
   spec: NumberSpec<F>,
 ): Option<number | undefined, F>;
 export function integer(flag: string, spec: NumberSpec<string | undefined> & { default?: number }) {
-  let schema = z.number().int();
-  schema = spec.exclusiveMin === true ? schema.gt(spec.min) : schema.gte(spec.min);
-  if (spec.max !== undefined)
-    schema = spec.exclusiveMax ? schema.lt(spec.max) : schema.lte(spec.max);
+  const schema = withBounds(z.number().int(), spec);
   return option(flag, 'integer', schema, `an integer ${bounds(spec)}`, spec, spec.default);
 }
 
@@ -113,11 +110,14 @@ export function number<const F extends string | undefined = undefined>(
   spec: NumberSpec<F>,
 ): Option<number | undefined, F>;
 export function number(flag: string, spec: NumberSpec<string | undefined> & { default?: number }) {
-  let schema = z.number();
-  schema = spec.exclusiveMin === true ? schema.gt(spec.min) : schema.gte(spec.min);
-  if (spec.max !== undefined)
-    schema = spec.exclusiveMax ? schema.lt(spec.max) : schema.lte(spec.max);
+  const schema = withBounds(z.number(), spec);
   return option(flag, 'number', schema, `a number ${bounds(spec)}`, spec, spec.default);
+}
+
+function withBounds(schema: z.ZodNumber, spec: NumberSpec<string | undefined>): z.ZodNumber {
+  const low = spec.exclusiveMin === true ? schema.gt(spec.min) : schema.gte(spec.min);
+  if (spec.max === undefined) return low;
+  return spec.exclusiveMax === true ? low.lt(spec.max) : low.lte(spec.max);
 }
 
 function bounds(spec: NumberSpec<string | undefined>): string {
