@@ -107,23 +107,29 @@ export function prepareModel(
     );
   }
   const preprocessing = { ...DEFAULT_PREPROCESSING, ...config.input };
+  for (const [name, values] of [
+    ['mean', preprocessing.mean],
+    ['std', preprocessing.std],
+  ] as const) {
+    if (values !== undefined && values.length !== 1 && values.length !== split.channels) {
+      throw new ModelError(
+        'FW_ERR_MODEL_INVALID',
+        `${FRAMEWISE_JSON} of ${source} gives input.${name} for ${values.length} channels but ` +
+          `the model takes ${split.channels}`,
+      );
+    }
+  }
   const fast =
     options.fold === false
-      ? {
-          encoderLayers: split.encoderLayers,
-          headLayers: split.headLayers,
-          preprocessing,
-          created: [],
-        }
-      : foldBatchNorm(split.encoderLayers, split.headLayers, preprocessing);
-  const encoderLayers =
-    options.fold === false ? fast.encoderLayers : poolWholeFrames(fast.encoderLayers, split);
+      ? { encoder: split.encoder, headLayers: split.headLayers, preprocessing, created: [] }
+      : foldBatchNorm(split.encoder, split.headLayers, preprocessing);
+  const encoder = options.fold === false ? fast.encoder : poolWholeFrames(fast.encoder, split);
   const head = new RecurrentHead(fast.headLayers, split.embeddingSize, split.classes);
   return {
     source,
     model,
     split,
-    encoder: new FrameEncoder(encoderLayers, split, fast.preprocessing, split.embeddingSize),
+    encoder: new FrameEncoder(encoder, split, fast.preprocessing, split.embeddingSize),
     head,
     classNames: config.classNames,
     preprocessing,

@@ -22,7 +22,7 @@ const CONVOLUTIONAL_RECURRENT = new Set(['ConvLSTM1D', 'ConvLSTM2D', 'ConvLSTM3D
  */
 export function checkLayerClasses(topology: unknown): void {
   const known = tf.serialization.SerializationMap.getMap().classNameMap;
-  for (const { name, className } of layersIn(topology)) {
+  for (const { name, className, activation } of layersIn(topology)) {
     const layer = `${name} (${className})`;
     if (ATTENTION.has(className)) {
       throw refuse(`layer ${layer} attends across time steps`);
@@ -33,11 +33,32 @@ export function checkLayerClasses(topology: unknown): void {
     if (!(className in known)) {
       throw refuse(`layer ${layer} is not a layer TensorFlow.js implements`);
     }
+    if (activation !== undefined && !knownActivation(activation)) {
+      throw refuse(
+        `layer ${layer} uses the activation ${activation}, which TensorFlow.js does not implement`,
+      );
+    }
+  }
+}
+
+/**
+ * Whether TensorFlow.js has an activation of this name; it reads Keras' snake case as camel
+ * case (`hard_sigmoid` is `hardSigmoid`).
+ */
+function knownActivation(name: string): boolean {
+  const camel = name.replace(/_([a-z])/g, (_, letter: string) => letter.toUpperCase());
+  try {
+    tf.layers.activation({ activation: camel as never });
+    return true;
+  } catch {
+    return false;
   }
 }
 
 /** Every serialized layer in the topology, nested ones (wrapped, in sub-models) included. */
-function* layersIn(value: unknown): Generator<{ name: string; className: string }> {
+function* layersIn(
+  value: unknown,
+): Generator<{ name: string; className: string; activation: string | undefined }> {
   if (Array.isArray(value)) {
     for (const item of value) yield* layersIn(item);
     return;
@@ -47,7 +68,8 @@ function* layersIn(value: unknown): Generator<{ name: string; className: string 
   const config = object.config as Record<string, unknown> | undefined;
   // Initializers, regularizers and constraints are serialized objects too, but have no name.
   if (typeof object.class_name === 'string' && typeof config?.name === 'string') {
-    yield { name: config.name, className: object.class_name };
+    const activation = typeof config.activation === 'string' ? config.activation : undefined;
+    yield { name: config.name, className: object.class_name, activation };
   }
   for (const child of Object.values(object)) yield* layersIn(child);
 }

@@ -8,7 +8,10 @@ export const FRAMEWISE_JSON = 'framewise.json';
 /** Order of the colour channels the model expects. */
 export type ChannelOrder = 'rgb' | 'bgr';
 
-/** How raw 8-bit pixels become the model's input: `x = pixel * scale + offset`. */
+/**
+ * How raw 8-bit pixels become the model's input: `x = (pixel × scale + offset − mean[c]) /
+ * std[c]` for channel c, in `channelOrder`.
+ */
 export interface Preprocessing {
   /**
    * Multiplier applied to each 8-bit pixel value.
@@ -25,7 +28,37 @@ export interface Preprocessing {
    * @defaultValue 'rgb'
    */
   readonly channelOrder: ChannelOrder;
+  /**
+   * Subtracted per channel after scaling, one value per channel in `channelOrder`.
+   * @defaultValue none (0)
+   */
+  readonly mean?: readonly number[];
+  /**
+   * Divided by per channel after the mean, one value per channel in `channelOrder`.
+   * @defaultValue none (1)
+   */
+  readonly std?: readonly number[];
 }
+
+/**
+ * The preprocessing the Keras applications' `preprocess_input` applies, by its `mode`: "tf"
+ * (MobileNet, Inception, Xception: −1 to 1), "torch" (DenseNet: 0 to 1 then ImageNet mean and
+ * standard deviation), "caffe" (ResNet, VGG: BGR, minus the ImageNet means).
+ */
+export const PREPROCESSING_PRESETS = {
+  tf: { scale: 1 / 127.5, offset: -1, channelOrder: 'rgb' },
+  torch: {
+    scale: 1 / 255,
+    offset: 0,
+    channelOrder: 'rgb',
+    mean: [0.485, 0.456, 0.406],
+    std: [0.229, 0.224, 0.225],
+  },
+  caffe: { scale: 1, offset: 0, channelOrder: 'bgr', mean: [103.939, 116.779, 123.68] },
+} as const satisfies Record<string, Preprocessing>;
+
+/** A name of {@link PREPROCESSING_PRESETS}. */
+export type PreprocessingPreset = keyof typeof PREPROCESSING_PRESETS;
 
 /** The contents of `framewise.json`, every field optional. */
 export interface FramewiseConfig {
@@ -103,12 +136,33 @@ export function parseFramewiseConfig(raw: unknown, where: string): FramewiseConf
   return config;
 }
 
+/**
+ * `input`: a preset's values (`"preset": "tf"`), then the fields given, each overriding the
+ * preset's.
+ */
 function parseInput(input: unknown, where: string): Partial<Preprocessing> {
   if (typeof input !== 'object' || input === null) {
     throw invalid(where, `input must be an object, got ${JSON.stringify(input)}`);
   }
-  const { scale, offset, channelOrder } = input as Record<string, unknown>;
-  const out: { scale?: number; offset?: number; channelOrder?: ChannelOrder } = {};
+  const { scale, offset, channelOrder, mean, std, preset } = input as Record<string, unknown>;
+  const out: {
+    scale?: number;
+    offset?: number;
+    channelOrder?: ChannelOrder;
+    mean?: readonly number[];
+    std?: readonly number[];
+  } = {};
+  if (preset !== undefined) {
+    if (typeof preset !== 'string' || !Object.hasOwn(PREPROCESSING_PRESETS, preset)) {
+      throw invalid(
+        where,
+        `input.preset must be one of ${Object.keys(PREPROCESSING_PRESETS).join(', ')}, got ${JSON.stringify(preset)}`,
+      );
+    }
+    Object.assign(out, PREPROCESSING_PRESETS[preset as PreprocessingPreset]);
+  }
+  if (mean !== undefined) out.mean = perChannel(mean, 'mean', where, () => true);
+  if (std !== undefined) out.std = perChannel(std, 'std', where, (v) => v > 0);
   if (scale !== undefined) {
     if (typeof scale !== 'number' || !Number.isFinite(scale)) {
       throw invalid(where, `input.scale must be a finite number, got ${JSON.stringify(scale)}`);
@@ -131,6 +185,26 @@ function parseInput(input: unknown, where: string): Partial<Preprocessing> {
     out.channelOrder = channelOrder;
   }
   return out;
+}
+
+/** A list of one or three finite numbers, each passing `ok`. */
+function perChannel(
+  value: unknown,
+  name: string,
+  where: string,
+  ok: (v: number) => boolean,
+): number[] {
+  const valid =
+    Array.isArray(value) &&
+    (value.length === 1 || value.length === 3) &&
+    value.every((v) => typeof v === 'number' && Number.isFinite(v) && ok(v));
+  if (!valid) {
+    throw invalid(
+      where,
+      `input.${name} must be a list of 1 or 3 finite numbers (one per channel${name === 'std' ? ', each > 0' : ''}), got ${JSON.stringify(value)}`,
+    );
+  }
+  return value as number[];
 }
 
 function invalid(where: string, what: string): ModelError {

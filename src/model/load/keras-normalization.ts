@@ -37,6 +37,8 @@ export class KerasNormalization extends tf.layers.Layer {
   /** @nocollapse */
   static readonly className = 'Normalization';
   private readonly perChannel: boolean;
+  /** The axis kept: -1, or the last axis by its index (`axis=3` of a frame, as EfficientNet's). */
+  private readonly axis: number;
   private readonly invert: boolean;
   private readonly fixedMean: number | number[] | null;
   private readonly fixedVariance: number | number[] | null;
@@ -47,14 +49,9 @@ export class KerasNormalization extends tf.layers.Layer {
     super({ name: args.name, trainable: args.trainable });
     const axis = args.axis === undefined ? [-1] : args.axis;
     const axes = axis === null ? [] : Array.isArray(axis) ? axis : [axis];
-    if (axes.length > 1 || (axes.length === 1 && axes[0] !== -1)) {
-      throw new ModelError(
-        'FW_ERR_UNSUPPORTED_MODEL',
-        `Normalization layer ${this.name} normalises along axis ${JSON.stringify(axis)}; ` +
-          `framewise supports axis -1 (per channel) or None`,
-      );
-    }
+    if (axes.length > 1) throw this.unsupportedAxis(axis);
     this.perChannel = axes.length === 1;
+    this.axis = axes[0] ?? -1;
     this.invert = args.invert ?? false;
     this.fixedMean = args.mean ?? null;
     this.fixedVariance = args.variance ?? null;
@@ -62,6 +59,9 @@ export class KerasNormalization extends tf.layers.Layer {
 
   override build(inputShape: tf.Shape | tf.Shape[]): void {
     const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
+    if (this.perChannel && this.axis !== -1 && this.axis !== shape.length - 1) {
+      throw this.unsupportedAxis([this.axis]);
+    }
     if (this.fixedMean === null) {
       const statsShape = this.perChannel ? [shape[shape.length - 1]!] : [];
       const zeros = tf.initializers.zeros();
@@ -83,10 +83,18 @@ export class KerasNormalization extends tf.layers.Layer {
     });
   }
 
+  private unsupportedAxis(axis: unknown): ModelError {
+    return new ModelError(
+      'FW_ERR_UNSUPPORTED_MODEL',
+      `Normalization layer ${this.name} normalises along axis ${JSON.stringify(axis)}; ` +
+        `framewise supports the last axis (per channel) or None`,
+    );
+  }
+
   override getConfig(): tf.serialization.ConfigDict {
     return {
       ...super.getConfig(),
-      axis: this.perChannel ? [-1] : null,
+      axis: this.perChannel ? [this.axis] : null,
       mean: this.fixedMean,
       variance: this.fixedVariance,
       invert: this.invert,

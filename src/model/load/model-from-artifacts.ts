@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { ModelError } from '../../errors.js';
 import { checkLayerClasses } from './check-layer-classes.js';
+import './global-pooling-keepdims.js';
 import './keras-normalization.js';
 import { matchWeightNames } from './match-weight-names.js';
 import { normalizeKerasTopology } from './normalize-keras-topology.js';

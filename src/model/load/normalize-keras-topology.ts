@@ -1,4 +1,5 @@
 import { ModelError } from '../../errors.js';
+import { GLOBAL_AVERAGE_KEEPDIMS_CLASS } from './global-pooling-keepdims.js';
 import { RESET_AFTER_GRU_CLASS } from './reset-after-gru.js';
 
 /** Keys Keras 3 adds to every serialized object that TensorFlow.js does not read. */
@@ -11,6 +12,9 @@ const KERAS3_OBJECT_KEYS = new Set([
 ]);
 /** Keras 3 marks a symbolic tensor inside a node's call arguments with this class name. */
 const KERAS_TENSOR = '__keras_tensor__';
+
+/** Keras activation names TensorFlow.js knows under another name (Keras 3 writes swish as silu). */
+const ACTIVATION_NAMES: Readonly<Record<string, string>> = { silu: 'swish' };
 
 type JsonObject = { [key: string]: unknown };
 
@@ -30,13 +34,16 @@ type JsonObject = { [key: string]: unknown };
  *   `backward_layer` become the one `layer` TensorFlow.js mirrors itself, named `<name>`.
  *
  * GRU layers with `reset_after: true` (Keras' default, which TensorFlow.js refuses) are renamed
- * to framewise's {@link RESET_AFTER_GRU_CLASS}. The input is not modified.
+ * to framewise's {@link RESET_AFTER_GRU_CLASS}, `GlobalAveragePooling2D` with `keepdims` to
+ * {@link GLOBAL_AVERAGE_KEEPDIMS_CLASS}, the `silu` activation to its TensorFlow.js name
+ * `swish`; a ReLU with a negative slope or a threshold is refused. The input is not modified.
  */
 export function normalizeKerasTopology(topology: unknown): unknown {
   return normalizeValue(topology, undefined);
 }
 
 function normalizeValue(value: unknown, key: string | undefined): unknown {
+  if (key === 'activation' && typeof value === 'string') return ACTIVATION_NAMES[value] ?? value;
   if (Array.isArray(value)) return value.map((item) => normalizeValue(item, undefined));
   if (!isObject(value)) return value;
   if (key === 'dtype' && typeof value.class_name === 'string') return policyDtype(value);
@@ -67,7 +74,28 @@ function rewriteLayer(object: JsonObject): JsonObject {
   if (object.class_name === 'GRU' && config.reset_after === true) {
     return { ...object, class_name: RESET_AFTER_GRU_CLASS };
   }
+  if (object.class_name === 'GlobalAveragePooling2D' && config.keepdims === true) {
+    return { ...object, class_name: GLOBAL_AVERAGE_KEEPDIMS_CLASS };
+  }
+  if (object.class_name === 'ReLU') checkReLU(config);
   return object;
+}
+
+/**
+ * TensorFlow.js' ReLU has a `max_value` only: a Keras ReLU with a negative slope or a threshold
+ * would run as a plain one, silently wrong, so it is refused.
+ */
+function checkReLU(config: JsonObject): void {
+  for (const key of ['negative_slope', 'threshold']) {
+    const value = config[key];
+    if (value === undefined || value === null || value === 0) continue;
+    throw new ModelError(
+      'FW_ERR_UNSUPPORTED_MODEL',
+      `ReLU layer ${String(config.name)} has ${key} ${JSON.stringify(value)}, which TensorFlow.js ` +
+        `does not implement; framewise runs ReLU with max_value only (negative_slope and ` +
+        `threshold 0)`,
+    );
+  }
 }
 
 /**

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { ModelError } from '../../errors.js';
+import { encoderGraph, type EncoderGraph } from './encoder-graph.js';
 import { RESET_AFTER_GRU_CLASS } from './reset-after-gru.js';
 
 /** Class names of the recurrent layers framewise can step. */
@@ -17,8 +18,11 @@ export const SUPPORTED_MODELS =
 
 /** A model split at the boundary between its per-frame encoder and its recurrent head. */
 export interface SplitModel {
-  /** Layers applied to each frame, in order: what the leading `TimeDistributed` layers wrap. */
-  readonly encoderLayers: readonly tf.layers.Layer[];
+  /**
+   * The calls applied to each frame: the graph of what the leading `TimeDistributed` layers
+   * wrap (single layers, Sequential or Functional models), flattened.
+   */
+  readonly encoder: EncoderGraph;
   /** Recurrent, Dense, Dropout and Activation layers after the encoder, in order. */
   readonly headLayers: readonly tf.layers.Layer[];
   /** Fixed time dimension of the model's input, or null when it takes any length. */
@@ -72,7 +76,7 @@ export function splitModel(model: tf.LayersModel): SplitModel {
   if (firstHead <= 0) {
     throw unsupported(`the model starts with ${describe(layers[0])}, not a TimeDistributed layer`);
   }
-  const encoderLayers = layers.slice(0, firstHead).map(innerLayer);
+  const encoder = encoderGraph(layers.slice(0, firstHead).map(innerLayer));
   const headLayers = layers.slice(firstHead);
   checkHead(headLayers);
   const embeddingShape = layers[firstHead - 1]!.outputShape as number[];
@@ -90,7 +94,7 @@ export function splitModel(model: tf.LayersModel): SplitModel {
     );
   }
   return {
-    encoderLayers,
+    encoder,
     headLayers,
     timeSteps: typeof time === 'number' ? time : null,
     height,

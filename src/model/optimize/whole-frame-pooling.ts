@@ -1,8 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
+import type { EncoderGraph, GraphNode } from '../load/encoder-graph.js';
 import { featureShapes, type FrameShape } from './feature-shapes.js';
+import { rewriteGraph } from './rewrite-graph.js';
 
 /**
- * Rewrites each channels-last `GlobalAveragePooling2D` of a per-frame encoder as an
+ * Rewrites each channels-last `GlobalAveragePooling2D` call of a per-frame encoder as an
  * `AveragePooling2D` whose window is the whole feature map, then a `Flatten`: the same average
  * (float rounding apart, about 1e-6), computed by the backend's pooling kernel instead of its
  * mean over two non-innermost axes. On the wasm backend that mean transposes the feature map
@@ -12,25 +14,26 @@ import { featureShapes, type FrameShape } from './feature-shapes.js';
  * output shape cannot be worked out stops the rewrite (the rest is kept as it is). The layers
  * it makes hold no weights: there is nothing of theirs to dispose.
  */
-export function poolWholeFrames(
-  layers: readonly tf.layers.Layer[],
-  frame: FrameShape,
-): tf.layers.Layer[] {
-  const shapes = featureShapes(layers, frame);
-  return layers.flatMap((layer, i) => {
-    const height = shapes[i]?.[1];
-    const width = shapes[i]?.[2];
-    if (!isGlobalAverage(layer) || typeof height !== 'number' || typeof width !== 'number') {
-      return [layer];
+export function poolWholeFrames(graph: EncoderGraph, frame: FrameShape): EncoderGraph {
+  const shapes = featureShapes(graph, frame);
+  return rewriteGraph(graph, (node, inputs) => {
+    const shape = shapes.get(node.inputs[0]!);
+    const [height, width] = [shape?.[1], shape?.[2]];
+    if (!isGlobalAverage(node.layer) || typeof height !== 'number' || typeof width !== 'number') {
+      return undefined;
     }
     const pool = tf.layers.averagePooling2d({
-      name: `${layer.name}_window`,
+      name: `${node.layer.name}_window`,
       poolSize: [height, width],
       strides: [height, width],
       padding: 'valid',
       dataFormat: 'channelsLast',
     });
-    return [pool, tf.layers.flatten({ name: `${layer.name}_flatten` })];
+    const pooled: GraphNode = { layer: pool, inputs };
+    return [
+      pooled,
+      { layer: tf.layers.flatten({ name: `${node.layer.name}_flatten` }), inputs: [pooled] },
+    ];
   });
 }
 

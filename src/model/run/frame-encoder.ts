@@ -1,9 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BatchEncoder } from './batch-encoder.js';
+import type { EncoderGraph } from '../load/encoder-graph.js';
 import type { Preprocessing } from '../load/framewise-config.js';
 import { featureShapes, type FrameShape } from '../optimize/feature-shapes.js';
 import { pixelsToFloats } from './pixels-to-floats.js';
 import { readAndDispose } from './read-and-dispose.js';
+import { runGraph } from './run-graph.js';
 
 /**
  * Bytes of feature map one pass of the CNN may produce at its widest layer. A batch of more
@@ -15,7 +17,8 @@ const CHUNK_FEATURE_BYTES = 2.5 * 1024 * 1024;
 
 /**
  * The model's per-frame CNN: turns a batch of 8-bit frames into one embedding per frame by
- * applying the layers its `TimeDistributed` wrappers hold, exactly as the whole model would.
+ * running the graph of layers its `TimeDistributed` wrappers hold, exactly as the whole model
+ * would.
  */
 export class FrameEncoder implements BatchEncoder {
   readonly embeddingSize: number;
@@ -29,14 +32,14 @@ export class FrameEncoder implements BatchEncoder {
   readonly chunkFrames: number;
 
   constructor(
-    private readonly layers: readonly tf.layers.Layer[],
+    readonly graph: EncoderGraph,
     readonly shape: FrameShape,
     private readonly preprocessing: Preprocessing,
     embeddingSize: number,
   ) {
     this.frameLength = shape.height * shape.width * shape.channels;
     this.embeddingSize = embeddingSize;
-    const widest = widestFeatureBytes(layers, shape);
+    const widest = widestFeatureBytes(graph, shape);
     this.chunkFrames =
       widest === undefined ? Infinity : Math.max(1, Math.floor(CHUNK_FEATURE_BYTES / widest));
   }
@@ -60,28 +63,23 @@ export class FrameEncoder implements BatchEncoder {
     return embeddings;
   }
 
-  /** The layers over `count` frames of floats. */
+  /** The graph over `count` frames of floats. */
   private run(floats: Float32Array, count: number): Float32Array {
     const { height, width, channels } = this.shape;
-    const embeddings = tf.tidy(() => {
-      let x: tf.Tensor = tf.tensor4d(floats, [count, height, width, channels]);
-      for (const layer of this.layers) x = layer.apply(x, { training: false }) as tf.Tensor;
-      return x;
-    });
+    const embeddings = tf.tidy(() =>
+      runGraph(this.graph, tf.tensor4d(floats, [count, height, width, channels])),
+    );
     return readAndDispose(embeddings);
   }
 }
 
 /**
- * Bytes of one frame's largest input or output among `layers` (float32); undefined when a
- * shape cannot be worked out.
+ * Bytes of one frame's largest feature map in the graph (float32); undefined when a shape
+ * cannot be worked out.
  */
-function widestFeatureBytes(
-  layers: readonly tf.layers.Layer[],
-  frame: FrameShape,
-): number | undefined {
+function widestFeatureBytes(graph: EncoderGraph, frame: FrameShape): number | undefined {
   let widest = 0;
-  for (const shape of featureShapes(layers, frame)) {
+  for (const shape of featureShapes(graph, frame).values()) {
     const dims = shape?.slice(1);
     if (dims === undefined || dims.some((d) => typeof d !== 'number')) return undefined;
     widest = Math.max(

@@ -39,4 +39,15 @@ describe('checkLayerClasses', () => {
     });
     expect(() => checkLayerClasses(topology)).toThrow(message);
   });
+
+  it('refuses an activation TensorFlow.js lacks, naming the layer; takes those it has', () => {
+    const topology = (activation: string) =>
+      sequential({ class_name: 'Activation', config: { name: 'act', activation } });
+    for (const known of ['relu', 'relu6', 'swish', 'hard_sigmoid', 'gelu', 'linear']) {
+      expect(() => checkLayerClasses(topology(known))).not.toThrow();
+    }
+    expect(() => checkLayerClasses(topology('hard_silu'))).toThrow(
+      /layer act \(Activation\) uses the activation hard_silu, which TensorFlow.js does not implement/,
+    );
+  });
 });

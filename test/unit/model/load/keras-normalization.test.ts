@@ -50,9 +50,17 @@ describe('KerasNormalization', () => {
     );
   });
 
-  it('refuses an axis other than the last one', () => {
-    expect(() => new KerasNormalization({ axis: [1], name: 'normalization' })).toThrow(
+  it('refuses an axis other than the last one, by index or as -1', () => {
+    const frames = tf.zeros([1, 2, 2, 3]);
+    const byIndex = new KerasNormalization({ axis: [3], mean: [1, 2, 3], variance: [1, 1, 4] });
+    expect((byIndex.apply(frames) as tf.Tensor).arraySync()).toEqual(
+      tf.tidy(() => tf.zeros([1, 2, 2, 3]).sub([1, 2, 1.5]).arraySync()),
+    );
+    const across = new KerasNormalization({ axis: [1], name: 'normalization' });
+    expect(() => across.apply(frames)).toThrow(
       /Normalization layer normalization normalises along axis \[1\]/,
     );
+    expect(() => new KerasNormalization({ axis: [1, 2] })).toThrow(/along axis \[1,2\]/);
+    frames.dispose();
   });
 });

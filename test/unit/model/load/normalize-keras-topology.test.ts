@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ModelError } from '../../../../src/errors.js';
 import { useBackend } from '../../../../src/model/run/backend.js';
+import { GLOBAL_AVERAGE_KEEPDIMS_CLASS } from '../../../../src/model/load/global-pooling-keepdims.js';
 import { normalizeKerasTopology } from '../../../../src/model/load/normalize-keras-topology.js';
 import { RESET_AFTER_GRU_CLASS } from '../../../../src/model/load/reset-after-gru.js';
 import { buildSeedModel } from '../../../../src/train/seed-model.js';
@@ -183,6 +184,37 @@ describe('normalizeKerasTopology', () => {
     });
     expect(normalizeKerasTopology(gru(true))).toMatchObject({ class_name: RESET_AFTER_GRU_CLASS });
     expect(normalizeKerasTopology(gru(false))).toMatchObject({ class_name: 'GRU' });
+  });
+
+  it('reads what Keras 3 writes of the backbones: silu as swish, keepdims pooling as its own class', () => {
+    expect(
+      normalizeKerasTopology({
+        class_name: 'Activation',
+        config: { name: 'a', activation: 'silu' },
+      }),
+    ).toEqual({ class_name: 'Activation', config: { name: 'a', activation: 'swish' } });
+    const pooling = (keepdims: boolean) => ({
+      class_name: 'GlobalAveragePooling2D',
+      config: { name: 'se_squeeze', keepdims, data_format: 'channels_last' },
+    });
+    expect(normalizeKerasTopology(pooling(true))).toMatchObject({
+      class_name: GLOBAL_AVERAGE_KEEPDIMS_CLASS,
+    });
+    expect(normalizeKerasTopology(pooling(false))).toMatchObject({
+      class_name: 'GlobalAveragePooling2D',
+    });
+  });
+
+  it('refuses a ReLU with a negative slope or a threshold, which TensorFlow.js would ignore', () => {
+    const relu = (more: object) => ({
+      class_name: 'ReLU',
+      config: { name: 'leaky', max_value: 6, negative_slope: 0, threshold: 0, ...more },
+    });
+    expect(() => normalizeKerasTopology(relu({}))).not.toThrow();
+    expect(() => normalizeKerasTopology(relu({ negative_slope: 0.1 }))).toThrow(
+      /ReLU layer leaky has negative_slope 0.1, which TensorFlow.js does not implement/,
+    );
+    expect(() => normalizeKerasTopology(relu({ threshold: 1 }))).toThrow(/has threshold 1/);
   });
 
   it("keeps one layer of a Keras 3 Bidirectional, named as TensorFlow.js's forward copy expects", () => {

@@ -1,10 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../../../../src/model/run/backend.js';
-import { DEFAULT_PREPROCESSING } from '../../../../src/model/load/framewise-config.js';
+import {
+  DEFAULT_PREPROCESSING,
+  PREPROCESSING_PRESETS,
+} from '../../../../src/model/load/framewise-config.js';
 import { foldBatchNorm } from '../../../../src/model/optimize/fold-batch-norm.js';
 import { prepareModel } from '../../../../src/model/load-model.js';
 import { randomizeBatchNorm, saveSeedModel } from '../../../support/models.js';
+import type { EncoderGraph } from '../../../../src/model/load/encoder-graph.js';
 
 const SIZE = 20;
 
@@ -77,6 +81,10 @@ const POOLINGS = [
   },
 ];
 
+function classes(graph: EncoderGraph): string[] {
+  return graph.nodes.map((node) => node.layer.getClassName());
+}
+
 function expectClose(a: Float32Array, b: Float32Array): void {
   expect(a.length).toBe(b.length);
   a.forEach((v, i) => expect(Math.abs(v - b[i]!)).toBeLessThan(1e-4));
@@ -94,18 +102,20 @@ describe('foldBatchNorm', () => {
       const plain = prepareModel(model, {}, 'memory', { fold: false });
       const before = tf.memory().numTensors;
       const folded = foldBatchNorm(
-        plain.split.encoderLayers,
+        plain.split.encoder,
         plain.split.headLayers,
         DEFAULT_PREPROCESSING,
       );
       expect(folded.folded).toBe(3);
-      expect(folded.encoderLayers.map((l) => l.getClassName())).toEqual([
+      expect(classes(folded.encoder)).toEqual(['Conv2D', 'Conv2D', ...pooling]);
+      expect(folded.preprocessing.scale).toBe(1);
+      expect(classes(plain.split.encoder)).toEqual([
         'Conv2D',
+        'BatchNormalization',
         'Conv2D',
+        'BatchNormalization',
         ...pooling,
       ]);
-      expect(folded.preprocessing.scale).toBe(1);
-      expect(plain.split.encoderLayers).toHaveLength(1);
       for (const layer of folded.created) layer.dispose();
       expect(tf.memory().numTensors).toBe(before);
       plain.dispose();
@@ -133,6 +143,145 @@ describe('foldBatchNorm', () => {
       expectClose(plain.head.step(s1, e1, 8, [3, 5, 7]), fast.head.step(s2, e2, 8, [3, 5, 7]));
       s1.dispose();
       s2.dispose();
+      plain.dispose();
+    },
+  );
+});
+
+/**
+ * A small graph encoder in the style of the Keras applications: a bias-free convolution before
+ * each BatchNorm, a depthwise and a separable branch, and a 1×1 convolution whose output both
+ * its BatchNorm and the residual `Add` read (so that BatchNorm must stay). BatchNorm statistics
+ * seeded and non-trivial.
+ */
+function graphClassifier(seed: number): tf.LayersModel {
+  const init = (offset: number) => tf.initializers.glorotUniform({ seed: seed + offset });
+  const input = tf.input({ shape: [SIZE, SIZE, 3] });
+  const bn = (name: string) => tf.layers.batchNormalization({ name });
+  const conv = tf.layers.conv2d({
+    name: 'stem_conv',
+    filters: 8,
+    kernelSize: 3,
+    strides: 2,
+    padding: 'same',
+    useBias: false,
+    kernelInitializer: init(0),
+  });
+  const stem = tf.layers
+    .reLU({ maxValue: 6 })
+    .apply(bn('stem_bn').apply(conv.apply(input))) as tf.SymbolicTensor;
+  const depthwise = tf.layers.depthwiseConv2d({
+    name: 'dw',
+    kernelSize: 3,
+    padding: 'same',
+    useBias: false,
+    depthwiseInitializer: init(1),
+  });
+  const a = tf.layers
+    .activation({ activation: 'relu' })
+    .apply(bn('dw_bn').apply(depthwise.apply(stem)));
+  const separable = tf.layers.separableConv2d({
+    name: 'sep',
+    filters: 8,
+    kernelSize: 3,
+    padding: 'same',
+    depthMultiplier: 2,
+    depthwiseInitializer: init(2),
+    pointwiseInitializer: init(3),
+  });
+  const b = bn('sep_bn').apply(separable.apply(stem));
+  const shared = tf.layers
+    .conv2d({ name: 'shared', filters: 8, kernelSize: 1, kernelInitializer: init(4) })
+    .apply(stem) as tf.SymbolicTensor;
+  const c = bn('shared_bn').apply(shared);
+  const sum = tf.layers.add({ name: 'add' }).apply([a, b, c, shared] as tf.SymbolicTensor[]);
+  const pooled = tf.layers.globalAveragePooling2d({}).apply(sum) as tf.SymbolicTensor;
+  const backbone = tf.model({ inputs: input, outputs: pooled, name: 'backbone' });
+  const model = tf.sequential();
+  model.add(tf.layers.timeDistributed({ layer: backbone, inputShape: [4, SIZE, SIZE, 3] }));
+  model.add(tf.layers.lstm({ units: 6, kernelInitializer: init(10) }));
+  model.add(tf.layers.dense({ units: 2, activation: 'softmax', kernelInitializer: init(20) }));
+  randomizeBatchNorm(model, seed);
+  return model;
+}
+
+describe('foldBatchNorm on a graph', () => {
+  beforeAll(async () => {
+    await useBackend('cpu');
+  });
+
+  it('folds each BatchNorm into the convolution before it unless another reader shares it', () => {
+    const model = graphClassifier(7);
+    const plain = prepareModel(model, {}, 'memory', { fold: false });
+    const folded = foldBatchNorm(
+      plain.split.encoder,
+      plain.split.headLayers,
+      DEFAULT_PREPROCESSING,
+    );
+    // stem_bn, dw_bn, sep_bn into their convolutions, and the input scale into stem_conv.
+    expect(folded.folded).toBe(4);
+    expect(classes(folded.encoder)).toEqual([
+      'Conv2D',
+      'ReLU',
+      'DepthwiseConv2D',
+      'Activation',
+      'SeparableConv2D',
+      'Conv2D',
+      'BatchNormalization',
+      'Add',
+      'GlobalAveragePooling2D',
+    ]);
+    expect(
+      folded.encoder.nodes.find((n) => n.layer.getClassName() === 'BatchNormalization')!.layer.name,
+    ).toBe('shared_bn');
+    for (const layer of folded.created) layer.dispose();
+    plain.dispose();
+  });
+
+  it('gives the same embeddings and scores within 1e-4', () => {
+    const model = graphClassifier(9);
+    const plain = prepareModel(model, {}, 'memory', { fold: false });
+    const fast = prepareModel(model, {}, 'memory');
+    const input = frames(8);
+    const [e1, e2] = [plain.encoder.encode(input), fast.encoder.encode(input)];
+    expectClose(e1, e2);
+    expectClose(plain.head.classifyWindows(e1, 2, 4), fast.head.classifyWindows(e2, 2, 4));
+    const clip = tf.tensor5d(
+      Float32Array.from(
+        input.flatMap((f) => [...f]),
+        (v) => v / 255,
+      ),
+      [2, 4, SIZE, SIZE, 3],
+    );
+    const predicted = tf.tidy(() => (model.predict(clip) as tf.Tensor).dataSync() as Float32Array);
+    expectClose(fast.head.classifyWindows(e2, 2, 4), predicted);
+    clip.dispose();
+    plain.dispose();
+  });
+
+  it.each([
+    ['folds into a first convolution that pads nothing', 'seed', 1],
+    ['stays before a first convolution that pads', 'graph', 0],
+  ] as const)(
+    'a per-channel mean and standard deviation (the torch preset) %s; scores equal within 1e-4',
+    async (_what, kind, foldedInput) => {
+      const model =
+        kind === 'seed'
+          ? (await saveSeedModel({ height: SIZE, width: SIZE, seed: 4, classes: 2 })).model
+          : graphClassifier(4);
+      const config = { input: PREPROCESSING_PRESETS.torch };
+      const plain = prepareModel(model, config, 'memory', { fold: false });
+      const folded = foldBatchNorm(
+        plain.split.encoder,
+        plain.split.headLayers,
+        plain.preprocessing,
+      );
+      expect(folded.preprocessing.mean === undefined).toBe(foldedInput === 1);
+      for (const layer of folded.created) layer.dispose();
+      const fast = prepareModel(model, config, 'memory');
+      const input = frames(8);
+      const [e1, e2] = [plain.encoder.encode(input), fast.encoder.encode(input)];
+      expectClose(plain.head.classifyWindows(e1, 2, 4), fast.head.classifyWindows(e2, 2, 4));
       plain.dispose();
     },
   );
