@@ -6,11 +6,12 @@
  * Keras and the converter cannot be installed here, so this script reproduces their output;
  * how each part is formed is documented where it is written (scripts/keras-fixtures/).
  *
- * Run: `npm run build:tools && node dist/scripts/make-keras-fixtures.js` (deterministic: running it
- * again rewrites the same bytes).
+ * Run: `npm run build:tools && node dist/scripts/make-keras-fixtures.js [dir]` (deterministic:
+ * running it again rewrites the same bytes). `dir` defaults to {@link KERAS_FIXTURES_DIR}; give
+ * it when the script is compiled elsewhere than `dist/`.
  */
 import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { EncoderSpec, LayerSpec, RecurrentSpec, Shape } from './keras-fixtures/layer-spec.js';
 import {
@@ -18,11 +19,12 @@ import {
   buildSequential,
   type BuiltModel,
 } from './keras-fixtures/model-builder.js';
+import { mobileNetV2Backbone } from './keras-fixtures/mobilenet-v2.js';
 import { Namer, type KerasVersion } from './keras-fixtures/namer.js';
 import { seededRandom, weightValues } from './keras-fixtures/seeded-values.js';
 import { writeConverterOutput } from './keras-fixtures/write-converter-output.js';
 
-/** Where the fixtures go. */
+/** Where the fixtures go, unless the command line names another directory. */
 export const KERAS_FIXTURES_DIR = fileURLToPath(
   new URL('../../test/fixtures/keras/', import.meta.url),
 );
@@ -222,9 +224,27 @@ const FIXTURES: readonly Fixture[] = [
         ],
       ),
   },
+  // Last, as each fixture's weights are seeded by its place in this list.
+  {
+    name: 'mobilenetv2-keras3',
+    keras: 3,
+    about:
+      'Functional, TimeDistributed(Functional MobileNetV2 backbone, alpha 0.35, 64×64: stem, ' +
+      'blocks 0-2 with a ZeroPadding2D and a residual Add, Conv_1, average pooling), LSTM; ' +
+      'call nodes with their training/mask arguments',
+    build: (n) => {
+      // The backbone first, as `MobileNetV2(...)` is called before the video model's Input.
+      const backbone = mobileNetV2Backbone(n, 64, 0.35, { callKwargs: true });
+      const b = new FunctionalBuilder(n, { callKwargs: true });
+      const x = b.timeDistributed(backbone, b.input([null, 4, 64, 64, 3]));
+      return b.build([b.call(dense(2), [b.call(rnn('LSTM', 8), [x])])]);
+    },
+    // MobileNetV2's preprocessing ("tf"): x / 127.5 - 1.
+    framewise: { classNames: ['a', 'b'], input: { preset: 'tf' } },
+  },
 ];
 
-async function main(): Promise<void> {
+async function main(outDir: string): Promise<void> {
   const readme = [
     '# Keras fixtures',
     '',
@@ -232,7 +252,7 @@ async function main(): Promise<void> {
     '',
   ];
   for (const [index, fixture] of FIXTURES.entries()) {
-    const dir = join(KERAS_FIXTURES_DIR, fixture.name);
+    const dir = join(outDir, fixture.name);
     const random = seededRandom(1000 + index);
     const paths = await writeConverterOutput(dir, {
       model: fixture.build(new Namer(fixture.keras)),
@@ -251,7 +271,7 @@ async function main(): Promise<void> {
     }
     readme.push(`- \`${fixture.name}\` (Keras ${KERAS_VERSIONS[fixture.keras]}): ${fixture.about}`);
   }
-  await writeFile(join(KERAS_FIXTURES_DIR, 'README.md'), `${readme.join('\n')}\n`);
+  await writeFile(join(outDir, 'README.md'), `${readme.join('\n')}\n`);
 }
 
-await main();
+await main(resolve(process.argv[2] ?? KERAS_FIXTURES_DIR));

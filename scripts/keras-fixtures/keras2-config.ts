@@ -53,18 +53,18 @@ export function layerConfig(
   switch (spec.kind) {
     case 'Conv2D':
     case 'Conv3D': {
-      const n = spec.kind === 'Conv2D' ? 2 : 3;
-      const strides = spec.kind === 'Conv2D' ? spec.strides : 1;
+      const conv2d = spec.kind === 'Conv2D' ? spec : undefined;
+      const n = conv2d ? 2 : 3;
       return {
         filters: spec.filters,
         kernel_size: Array(n).fill(spec.kernel),
-        strides: Array(n).fill(strides),
-        padding: 'valid',
+        strides: Array(n).fill(conv2d?.strides ?? 1),
+        padding: conv2d?.padding ?? 'valid',
         data_format: 'channels_last',
         dilation_rate: Array(n).fill(1),
         groups: 1,
         activation: spec.activation,
-        use_bias: true,
+        use_bias: conv2d?.useBias ?? true,
         kernel_initializer: GLOROT(),
         bias_initializer: ZEROS(),
         ...REGULARIZED(['kernel_regularizer', 'bias_regularizer', 'activity_regularizer']),
@@ -74,8 +74,8 @@ export function layerConfig(
     case 'BatchNormalization':
       return {
         axis: [rank - 1],
-        momentum: pyFloat(0.99),
-        epsilon: pyFloat(0.001),
+        momentum: pyFloat(spec.momentum ?? 0.99),
+        epsilon: pyFloat(spec.epsilon ?? 1e-3),
         center: true,
         scale: true,
         beta_initializer: ZEROS(),
@@ -139,6 +139,10 @@ export function layerConfig(
     case 'Bidirectional':
     case 'Attention':
     case 'Concatenate':
+    case 'DepthwiseConv2D':
+    case 'ZeroPadding2D':
+    case 'ReLU':
+    case 'Add':
       throw new Error(`${spec.kind} is not written in Keras 2 form by these fixtures`);
   }
 }

@@ -25,6 +25,7 @@ function initializer(className: string, config: Config = {}): Config {
 
 const GLOROT = (): Config => initializer('GlorotUniform', { seed: null });
 const ZEROS = (): Config => initializer('Zeros');
+const ONES = (): Config => initializer('Ones');
 const ORTHOGONAL = (): Config =>
   initializer('OrthogonalInitializer', { gain: pyFloat(1), seed: null });
 
@@ -58,24 +59,63 @@ export function layerConfig(
   switch (spec.kind) {
     case 'Conv2D':
     case 'Conv3D': {
-      const n = spec.kind === 'Conv2D' ? 2 : 3;
-      const strides = spec.kind === 'Conv2D' ? spec.strides : 1;
+      const conv2d = spec.kind === 'Conv2D' ? spec : undefined;
+      const n = conv2d ? 2 : 3;
       return {
         filters: spec.filters,
         kernel_size: Array(n).fill(spec.kernel),
-        strides: Array(n).fill(strides),
-        padding: 'valid',
+        strides: Array(n).fill(conv2d?.strides ?? 1),
+        padding: conv2d?.padding ?? 'valid',
         data_format: 'channels_last',
         dilation_rate: Array(n).fill(1),
         groups: 1,
         activation: spec.activation,
-        use_bias: true,
+        use_bias: conv2d?.useBias ?? true,
         kernel_initializer: GLOROT(),
         bias_initializer: ZEROS(),
         ...NULLS(['kernel_regularizer', 'bias_regularizer', 'activity_regularizer']),
         ...NULLS(['kernel_constraint', 'bias_constraint']),
       };
     }
+    case 'DepthwiseConv2D':
+      return {
+        depth_multiplier: 1,
+        kernel_size: [spec.kernel, spec.kernel],
+        strides: [spec.strides, spec.strides],
+        padding: spec.padding,
+        data_format: 'channels_last',
+        dilation_rate: [1, 1],
+        activation: spec.activation,
+        use_bias: spec.useBias,
+        depthwise_initializer: GLOROT(),
+        bias_initializer: ZEROS(),
+        ...NULLS(['depthwise_regularizer', 'bias_regularizer', 'activity_regularizer']),
+        ...NULLS(['depthwise_constraint', 'bias_constraint']),
+      };
+    case 'BatchNormalization':
+      return {
+        axis: -1,
+        momentum: pyFloat(spec.momentum ?? 0.99),
+        epsilon: pyFloat(spec.epsilon ?? 1e-3),
+        center: true,
+        scale: true,
+        beta_initializer: ZEROS(),
+        gamma_initializer: ONES(),
+        moving_mean_initializer: ZEROS(),
+        moving_variance_initializer: ONES(),
+        ...NULLS(['beta_regularizer', 'gamma_regularizer', 'beta_constraint', 'gamma_constraint']),
+        synchronized: false,
+      };
+    case 'ZeroPadding2D':
+      return { padding: spec.padding, data_format: 'channels_last' };
+    case 'ReLU':
+      return {
+        max_value: spec.maxValue === null ? null : pyFloat(spec.maxValue),
+        negative_slope: pyFloat(0),
+        threshold: pyFloat(0),
+      };
+    case 'Add':
+      return {};
     case 'GlobalAveragePooling2D':
     case 'GlobalAveragePooling1D':
       return { data_format: 'channels_last', keepdims: false };
@@ -109,9 +149,35 @@ export function layerConfig(
     case 'GRU':
     case 'SimpleRNN':
       return recurrentConfig(spec);
-    case 'BatchNormalization':
     case 'ConvLSTM2D':
       throw new Error(`${spec.kind} is not written in Keras 3 form by these fixtures`);
+  }
+}
+
+/**
+ * The `kwargs` of a call node: the arguments Keras 3's `Layer.__call__` adds to the call it
+ * records, `training` where `call()` has a default for it other than None, then `mask` (None
+ * here, as no input carries a mask; one per tensor of a list input) where `call()` takes a
+ * `mask` and the call has one tensor argument.
+ * @param inputs - How many tensors the call takes, as one list argument when more than one.
+ */
+export function callKwargs(kind: LayerSpec['kind'], inputs: number): Config {
+  const mask = inputs === 1 ? null : Array<null>(inputs).fill(null);
+  switch (kind) {
+    case 'LSTM':
+    case 'GRU':
+    case 'SimpleRNN':
+    case 'Attention':
+      return { training: false, mask };
+    case 'Dropout':
+      return { training: false };
+    case 'BatchNormalization':
+    case 'TimeDistributed':
+    case 'Bidirectional':
+    case 'GlobalAveragePooling1D':
+      return { mask };
+    default:
+      return {};
   }
 }
 

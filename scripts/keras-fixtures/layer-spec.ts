@@ -10,11 +10,41 @@ export type Shape = (number | null)[];
 /** Activations the fixtures use. */
 export type Activation = 'relu' | 'softmax' | 'tanh' | 'linear';
 
+/** How a convolution pads its input: Keras' `padding`. */
+export type Padding = 'valid' | 'same';
+
 /** A layer, without its name (the model builder names layers as Keras does). */
 export type LayerSpec =
-  | { kind: 'Conv2D'; filters: number; kernel: number; strides: number; activation: Activation }
+  | {
+      kind: 'Conv2D';
+      filters: number;
+      kernel: number;
+      strides: number;
+      activation: Activation;
+      /** @defaultValue `'valid'` */
+      padding?: Padding;
+      /** @defaultValue true */
+      useBias?: boolean;
+    }
   | { kind: 'Conv3D'; filters: number; kernel: number; activation: Activation }
-  | { kind: 'BatchNormalization' }
+  | {
+      kind: 'DepthwiseConv2D';
+      kernel: number;
+      strides: number;
+      padding: Padding;
+      useBias: boolean;
+      activation: Activation;
+    }
+  | {
+      kind: 'BatchNormalization';
+      /** @defaultValue 0.99 (Keras') */
+      momentum?: number;
+      /** @defaultValue 1e-3 (Keras') */
+      epsilon?: number;
+    }
+  | { kind: 'ZeroPadding2D'; padding: [[number, number], [number, number]] }
+  | { kind: 'ReLU'; maxValue: number | null }
+  | { kind: 'Add' }
   | { kind: 'GlobalAveragePooling2D' }
   | { kind: 'GlobalAveragePooling1D' }
   | { kind: 'Flatten' }
@@ -53,6 +83,7 @@ export interface VariableSpec {
   /** How to draw its values. */
   readonly init:
     | 'glorot'
+    | 'depthwise'
     | 'bias'
     | 'gamma'
     | 'beta'
@@ -73,6 +104,8 @@ export function snakeName(className: string): string {
     GRU: 'gru',
     Conv2D: 'conv2d',
     Conv3D: 'conv3d',
+    DepthwiseConv2D: 'depthwise_conv2d',
+    ZeroPadding2D: 'zero_padding2d',
     ConvLSTM2D: 'conv_lstm2d',
   };
   return special[className] ?? className.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
@@ -82,10 +115,19 @@ export function snakeName(className: string): string {
 export function outputShape(spec: LayerSpec, input: Shape): Shape {
   const last = input[input.length - 1] as number;
   switch (spec.kind) {
-    case 'Conv2D': {
+    case 'Conv2D':
+    case 'DepthwiseConv2D': {
       const [b, h, w] = input as [null, number, number];
-      const side = (n: number) => Math.floor((n - spec.kernel) / spec.strides) + 1;
-      return [b, side(h), side(w), spec.filters];
+      const side = (n: number) =>
+        spec.padding === 'same'
+          ? Math.ceil(n / spec.strides)
+          : Math.floor((n - spec.kernel) / spec.strides) + 1;
+      return [b, side(h), side(w), spec.kind === 'Conv2D' ? spec.filters : last];
+    }
+    case 'ZeroPadding2D': {
+      const [b, h, w] = input as [null, number, number];
+      const [[top, bottom], [left, right]] = spec.padding;
+      return [b, h + top + bottom, w + left + right, last];
     }
     case 'Conv3D': {
       const [b, t, h, w] = input as [null, number, number, number];
@@ -144,7 +186,14 @@ export function variables(spec: LayerSpec, input: Shape): VariableSpec[] {
     case 'Conv2D':
       return [
         f('kernel', [spec.kernel, spec.kernel, last, spec.filters], 'glorot'),
-        f('bias', [spec.filters], 'bias'),
+        ...(spec.useBias === false ? [] : [f('bias', [spec.filters], 'bias')]),
+      ];
+    case 'DepthwiseConv2D':
+      // Keras 3 names the depthwise kernel `kernel` (Keras 2: `depthwise_kernel`); the
+      // fixtures write DepthwiseConv2D in Keras 3 form only.
+      return [
+        f('kernel', [spec.kernel, spec.kernel, last, 1], 'depthwise'),
+        ...(spec.useBias ? [f('bias', [last], 'bias')] : []),
       ];
     case 'Conv3D': {
       const k = spec.kernel;

@@ -44,6 +44,37 @@ export interface TensorRef {
   readonly shape: Shape;
 }
 
+/** A Functional model built beforehand, to be wrapped whole by a TimeDistributed layer. */
+export interface SubModel {
+  /** Its config as a wrapper nests it (`serialize_keras_object`'s form). */
+  readonly nested: Config;
+  /** Its variables, layer by layer. */
+  readonly weights: WeightEntry[];
+  /** The shape of its output. */
+  readonly output: Shape;
+}
+
+/** How a Functional model's call nodes are written. */
+export interface CallOptions {
+  /**
+   * Keras 3: write the `training` and `mask` arguments Keras 3.4 records in each call node
+   * ({@link k3.callKwargs}). The fixtures written before these were known write `{}`, and keep
+   * doing so so that their bytes stay as they are.
+   * @defaultValue false
+   */
+  readonly callKwargs?: boolean;
+}
+
+/** How {@link buildLayer} names and wires the layer it builds. */
+interface LayerOptions extends CallOptions {
+  /** Keras 2 writes the first layer's input shape into its config. */
+  readonly batchInputShape?: Shape;
+  /** The tensors a Functional call takes (a Concatenate's output shape depends on them). */
+  readonly inputs?: readonly TensorRef[];
+  /** The name the layer is given, instead of Keras' default one. */
+  readonly name?: string;
+}
+
 interface BuiltLayer {
   readonly name: string;
   readonly entry: Config;
@@ -60,7 +91,8 @@ export function buildSequential(
   const v = namer.version;
   let shape = inputShape;
   const built = specs.map((spec, i) => {
-    const layer = buildLayer(namer, spec, shape, v === 2 && i === 0 ? inputShape : undefined);
+    const first = v === 2 && i === 0 ? { batchInputShape: inputShape } : {};
+    const layer = buildLayer(namer, spec, shape, first);
     shape = layer.shape;
     return layer;
   });
@@ -94,7 +126,10 @@ export class FunctionalBuilder {
   private readonly weights: LayerWeights[] = [];
   private readonly inputs: TensorRef[] = [];
 
-  constructor(private readonly namer: Namer) {}
+  constructor(
+    private readonly namer: Namer,
+    private readonly options: CallOptions = {},
+  ) {}
 
   input(shape: Shape): TensorRef {
     const name = this.namer.input();
@@ -108,16 +143,33 @@ export class FunctionalBuilder {
     return ref;
   }
 
-  /** Calls a new layer on `inputs` (a list argument when several). */
-  call(spec: LayerSpec, inputs: readonly TensorRef[]): TensorRef {
-    const layer = buildLayer(this.namer, spec, inputs[0]!.shape, undefined, inputs);
+  /**
+   * Calls a new layer on `inputs` (a list argument when several).
+   * @param name - The layer's name; Keras' default name when left out.
+   */
+  call(spec: LayerSpec, inputs: readonly TensorRef[], name?: string): TensorRef {
+    const options = { ...this.options, inputs, ...(name === undefined ? {} : { name }) };
+    return this.record(buildLayer(this.namer, spec, inputs[0]!.shape, options), spec.kind, inputs);
+  }
+
+  /** Calls a new TimeDistributed layer wrapping `model`, built beforehand, on `input`. */
+  timeDistributed(model: SubModel, input: TensorRef): TensorRef {
+    const layer = wrapTimeDistributed(this.namer, model, input.shape);
+    return this.record(layer, 'TimeDistributed', [input]);
+  }
+
+  private record(
+    layer: BuiltLayer,
+    kind: LayerSpec['kind'],
+    inputs: readonly TensorRef[],
+  ): TensorRef {
     const node =
       this.namer.version === 2
         ? [inputs.map((t) => [t.layer, 0, 0, {}])]
         : [
             {
               args: inputs.length === 1 ? [kerasTensor(inputs[0]!)] : [inputs.map(kerasTensor)],
-              kwargs: {},
+              kwargs: this.options.callKwargs === true ? k3.callKwargs(kind, inputs.length) : {},
             },
           ];
     this.entries.push({ ...layer.entry, name: layer.name, inbound_nodes: node });
@@ -125,14 +177,18 @@ export class FunctionalBuilder {
     return { layer: layer.name, shape: layer.shape };
   }
 
-  /** The model's config; Keras 2 names a Model `model`, Keras 3 `functional`. */
-  build(outputs: readonly TensorRef[], className = 'Functional'): BuiltModel {
-    const name = this.namer.name(this.namer.version === 2 ? 'Model' : 'Functional');
+  /**
+   * The model's config.
+   * @param name - The model's name; by default Keras' (Keras 2 names a Model `model`, Keras 3
+   * `functional`).
+   */
+  build(outputs: readonly TensorRef[], name?: string): BuiltModel {
+    const modelName = name ?? this.namer.name(this.namer.version === 2 ? 'Model' : 'Functional');
     return {
       modelConfig: {
-        class_name: className,
+        class_name: 'Functional',
         config: {
-          name,
+          name: modelName,
           trainable: true,
           layers: this.entries,
           input_layers: this.inputs.map((t) => [t.layer, 0, 0]),
@@ -140,6 +196,18 @@ export class FunctionalBuilder {
         },
       },
       layers: this.weights,
+    };
+  }
+
+  /** The model, as another model's TimeDistributed layer wraps it. */
+  subModel(output: TensorRef, name?: string): SubModel {
+    const model = this.build([output], name);
+    const module =
+      this.namer.version === 2 ? 'keras.src.engine.functional' : 'keras.src.models.functional';
+    return {
+      nested: { module, ...model.modelConfig, registered_name: 'Functional' },
+      weights: model.layers.flatMap((l) => l.weights),
+      output: output.shape,
     };
   }
 }
@@ -155,15 +223,15 @@ function buildLayer(
   namer: Namer,
   spec: LayerSpec,
   input: Shape,
-  batchInputShape?: Shape,
-  inputs: readonly TensorRef[] = [],
+  options: LayerOptions = {},
 ): BuiltLayer {
   const v = namer.version;
+  const { batchInputShape, inputs = [] } = options;
   if (spec.kind === 'TimeDistributed')
-    return buildTimeDistributed(namer, spec.layer, input, batchInputShape);
+    return buildTimeDistributed(namer, spec.layer, input, options);
   if (spec.kind === 'Bidirectional') {
     const inner = namer.name(spec.layer.kind);
-    const name = namer.name('Bidirectional');
+    const name = options.name ?? namer.name('Bidirectional');
     const sides = ['forward', 'backward'];
     const config: Config =
       v === 2
@@ -202,7 +270,7 @@ function buildLayer(
       weights,
     };
   }
-  const name = namer.name(spec.kind);
+  const name = options.name ?? namer.name(spec.kind);
   const shape = spec.kind === 'Concatenate' ? concatenated(inputs) : outputShape(spec, input);
   const config: Config =
     v === 2
@@ -212,48 +280,55 @@ function buildLayer(
   return { name, entry: { class_name: spec.kind, config }, shape, weights };
 }
 
+/** A TimeDistributed layer, built with what it wraps: a single layer or a sub-model. */
 function buildTimeDistributed(
   namer: Namer,
   inner: LayerSpec | EncoderSpec,
   input: Shape,
-  batchInputShape?: Shape,
+  options: LayerOptions,
 ): BuiltLayer {
   const v = namer.version;
   const child: Shape = [input[0]!, ...input.slice(2)];
-  let nested: Config;
-  let weights: WeightEntry[];
-  let innerName: string;
   if (isEncoder(inner)) {
-    const encoder = buildEncoder(namer, inner, child);
-    nested = encoder.nested;
-    weights = encoder.weights;
-    innerName = '';
-  } else {
-    const layer = buildLayer(namer, inner, child);
-    innerName = layer.name;
-    const cls = layer.entry.class_name as string;
-    nested =
-      v === 2
-        ? nested2(cls, layer.entry.config as Config)
-        : k3.nestedLayer(cls, layer.entry.config as Config, child);
-    weights = layer.weights;
+    return wrapTimeDistributed(namer, buildEncoder(namer, inner, child, options), input, options);
   }
-  const name = namer.name('TimeDistributed');
-  const config: Config =
+  const layer = buildLayer(namer, inner, child, { callKwargs: options.callKwargs });
+  const cls = layer.entry.class_name as string;
+  const nested =
     v === 2
-      ? { ...k2.baseConfig(name, batchInputShape), layer: nested }
-      : { ...k3.baseConfig(name), layer: nested };
+      ? nested2(cls, layer.entry.config as Config)
+      : k3.nestedLayer(cls, layer.entry.config as Config, child);
+  const name = options.name ?? namer.name('TimeDistributed');
   // A wrapped single layer builds inside the wrapper's scope: Keras 2 names its variables
   // after the wrapper (time_distributed/kernel), Keras 3 after both (time_distributed/conv2d/kernel).
-  const named =
-    innerName === ''
-      ? weights
-      : weights.map((w) => ({ ...w, name: `${name}/${v === 3 ? `${innerName}/` : ''}${w.path}` }));
+  const weights = layer.weights.map((w) => ({
+    ...w,
+    name: `${name}/${v === 3 ? `${layer.name}/` : ''}${w.path}`,
+  }));
+  const wrapped: SubModel = { nested, weights, output: layer.shape };
+  return wrapTimeDistributed(namer, wrapped, input, { ...options, name });
+}
+
+/**
+ * A TimeDistributed layer around a sub-model built beforehand, whose variables keep their
+ * names: a model's layers build when they are first called, before anything wraps the model.
+ */
+function wrapTimeDistributed(
+  namer: Namer,
+  model: SubModel,
+  input: Shape,
+  options: LayerOptions = {},
+): BuiltLayer {
+  const name = options.name ?? namer.name('TimeDistributed');
+  const config: Config =
+    namer.version === 2
+      ? { ...k2.baseConfig(name, options.batchInputShape), layer: model.nested }
+      : { ...k3.baseConfig(name), layer: model.nested };
   return {
     name,
     entry: { class_name: 'TimeDistributed', config },
-    shape: [input[0]!, input[1]!, ...innerOutputShape(inner, child).slice(1)],
-    weights: kerasOrder(named) as WeightEntry[],
+    shape: [input[0]!, input[1]!, ...model.output.slice(1)],
+    weights: kerasOrder(model.weights) as WeightEntry[],
   };
 }
 
@@ -262,7 +337,8 @@ function buildEncoder(
   namer: Namer,
   spec: EncoderSpec,
   input: Shape,
-): { nested: Config; weights: WeightEntry[] } {
+  options: CallOptions,
+): SubModel {
   if (spec.kind === 'Sequential') {
     if (namer.version !== 2)
       throw new Error('the fixtures nest Sequential encoders in Keras 2 models only');
@@ -270,18 +346,13 @@ function buildEncoder(
     return {
       nested: { module: 'keras', ...model.modelConfig, registered_name: null },
       weights: model.layers.flatMap((l) => l.weights),
+      output: innerOutputShape(spec, input),
     };
   }
-  const builder = new FunctionalBuilder(namer);
+  const builder = new FunctionalBuilder(namer, { callKwargs: options.callKwargs });
   let x = builder.input(input);
   for (const layer of spec.layers) x = builder.call(layer, [x]);
-  const model = builder.build([x]);
-  const module =
-    namer.version === 2 ? 'keras.src.engine.functional' : 'keras.src.models.functional';
-  return {
-    nested: { module, ...model.modelConfig, registered_name: 'Functional' },
-    weights: model.layers.flatMap((l) => l.weights),
-  };
+  return builder.subModel(x);
 }
 
 function nested2(className: string, config: Config): Config {

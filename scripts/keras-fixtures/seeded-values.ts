@@ -14,9 +14,9 @@ export function seededRandom(seed: number): () => number {
 
 /**
  * Draws a weight's values from `random`, in ranges that keep activations alive and the
- * predictions far from uniform: Glorot-uniform kernels, small biases, BatchNorm statistics
- * near their identity values, and pixel-scale statistics for Normalization layers that read
- * raw 0-255 pixels.
+ * predictions far from uniform: Glorot-uniform kernels (per channel for depthwise ones), small
+ * biases, BatchNorm statistics near their identity values, and pixel-scale statistics for
+ * Normalization layers that read raw 0-255 pixels.
  */
 export function weightValues(weight: WeightEntry, random: () => number): Float32Array | Int32Array {
   const size = weight.shape.reduce((a, b) => a * b, 1);
@@ -32,6 +32,13 @@ function range(weight: WeightEntry): [number, number] {
       const fanIn = weight.shape.slice(0, -1).reduce((a, b) => a * b, 1);
       // Twice Glorot's limit: scores that move clearly from window to window.
       const limit = 2 * Math.sqrt(6 / (fanIn + fanOut));
+      return [-limit, limit];
+    }
+    case 'depthwise': {
+      // Each output channel sees one input channel: its fans are the kernel's area, not
+      // area × channels, else every depthwise layer would shrink activations several-fold.
+      const area = weight.shape[0]! * weight.shape[1]!;
+      const limit = 2 * Math.sqrt(6 / (area + area));
       return [-limit, limit];
     }
     case 'bias':

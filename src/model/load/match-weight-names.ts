@@ -63,7 +63,11 @@ export function matchWeightNames(
   return matches;
 }
 
-/** Looser forms of a Keras weight path, most specific first. */
+/**
+ * Looser forms of a Keras weight path, most specific first; a `kernel` may also be a
+ * `depthwise_kernel` (Keras 3 calls DepthwiseConv2D's kernel `kernel`, TensorFlow.js
+ * `depthwise_kernel`, and a DepthwiseConv2D has no other kernel).
+ */
 function candidates(name: string): string[] {
   const parts = name.split('/');
   const out: string[] = [];
@@ -72,5 +76,8 @@ function candidates(name: string): string[] {
     out.push(rest.join('/'));
     if (rest.length >= 3) out.push([...rest.slice(0, -2), rest[rest.length - 1]].join('/'));
   }
-  return out;
+  return [
+    ...out,
+    ...out.filter((c) => c.endsWith('/kernel')).map((c) => `${c.slice(0, -6)}depthwise_kernel`),
+  ];
 }

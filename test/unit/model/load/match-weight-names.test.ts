@@ -27,6 +27,17 @@ describe('matchWeightNames', () => {
     );
   });
 
+  it("reads Keras 3's DepthwiseConv2D kernel as TensorFlow.js' depthwise_kernel", () => {
+    const matches = matchWeightNames(
+      ['Conv1/kernel', 'expanded_conv_depthwise/kernel', 'expanded_conv_depthwise/bias'],
+      ['Conv1/kernel', 'expanded_conv_depthwise/depthwise_kernel', 'expanded_conv_depthwise/bias'],
+    );
+    expect(matches.get('expanded_conv_depthwise/kernel')).toBe(
+      'expanded_conv_depthwise/depthwise_kernel',
+    );
+    expect(matches.get('Conv1/kernel')).toBe('Conv1/kernel');
+  });
+
   it("drops a Keras 3 Sequential model's name and a wrapped sub-model's name", () => {
     const matches = matchWeightNames(
       ['sequential/lstm_1/lstm_cell/kernel', 'sequential/dense/bias', 'encoder/conv2d/kernel'],
