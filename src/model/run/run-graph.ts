@@ -1,4 +1,4 @@
-import type * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs';
 import { FRAME, type EncoderGraph, type GraphSource } from '../load/encoder-graph.js';
 
 /**
@@ -20,9 +20,14 @@ export function runGraph(
   const values = new Map<GraphSource, tf.Tensor>([[FRAME, frames]]);
   for (const node of graph.nodes) {
     const inputs = node.inputs.map((input) => values.get(input)!);
-    const output = node.layer.apply(inputs.length === 1 ? inputs[0]! : inputs, {
-      training: false,
-    }) as tf.Tensor;
+    // Each call in a tidy of its own: some layers (TensorFlow.js 4.22's ReLU with a max value)
+    // leave intermediate tensors behind when called outside one.
+    const output = tf.tidy(
+      () =>
+        node.layer.apply(inputs.length === 1 ? inputs[0]! : inputs, {
+          training: false,
+        }) as tf.Tensor,
+    );
     values.set(node, output);
     if (node === until) break;
     for (const input of node.inputs) {
