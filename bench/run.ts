@@ -2,7 +2,8 @@
  * `npm run bench`: throughput of `framewise label` against its parts, from one run on this
  * machine. Generates a 720p and a 240p H.264 clip, then measures for each: ffmpeg
  * decode-and-scale alone, the CNN encoder alone, `label` end to end (seed model, N=4, stride 1)
- * and `label --no-cache`; and, when a Python with PyTorch and OpenCV is found, the straightforward
+ * and `label --no-cache`; a real backbone (MobileNetV2 at 224×224) next to the seed model; and,
+ * when a Python with PyTorch and OpenCV is found, the straightforward
  * script the issue compares against (`bench/python-reference.py`) on the same clips, in the same
  * rounds. Prints Markdown tables; ratios are the numbers to compare.
  */
@@ -20,6 +21,7 @@ import { buildFfmpegArgs } from '../src/decode/ffmpeg-args.js';
 import { MAX_DECODE_AHEAD_FRAMES } from '../src/decode/frame-source-options.js';
 import { findFfmpeg } from '../src/decode/find-ffmpeg.js';
 import { renderShots } from '../test/support/render-shots.js';
+import { backboneCost, MOBILENET_SIDE } from './backbone-cost.js';
 import { liveLatency } from './live-latency.js';
 import { makeHourClip, memoryOverRun } from './memory-hour.js';
 import { findPython, referenceFps } from './python-reference.js';
@@ -259,6 +261,26 @@ process.stdout.write(
     : `\nPython reference (bench/python-reference.py: OpenCV decode, INTER_AREA resize, the seed model in ${referenceVersions}, embeddings cached; median of ${ROUNDS}, in the same rounds):\n\n` +
         '| clip | reference | label | label ÷ reference | reference ÷ decode | label ÷ decode |\n| --- | ---: | ---: | ---: | ---: | ---: |\n' +
         `${referenceRows.join('\n')}\n`,
+);
+
+// A real backbone: what MobileNetV2 costs per frame next to the seed model.
+const backbone = await backboneCost(cacheDir, cli, clips[1]!.path);
+const seedParameters = await (async () => {
+  const seed = await loadModel(modelDir, { fold: false });
+  const count = seed.model.countParams();
+  seed.dispose();
+  return count;
+})();
+process.stdout.write(
+  `\nA real backbone (wasm, encoder only: batch ${BATCH}, main thread; label: the ${clips[1]!.name} clip, ` +
+    `${DEFAULT_THREADS} encoder thread; the seed's label figure is the table's above):\n\n` +
+    '| model | input | parameters | encoder only, rewritten | encoder only, as loaded | label | label ÷ encoder only |\n' +
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: |\n' +
+    `| seed (Conv 6, Conv 64, LSTM 32) | ${SIDE}×${SIDE} | ${seedParameters.toLocaleString('en')} | ${encoderFps.toFixed(0)} | ${unfoldedFps.toFixed(0)} | ` +
+    `${labelFpsByClip.get(clips[1]!.name)!.toFixed(0)} | ${(labelFpsByClip.get(clips[1]!.name)! / encoderFps).toFixed(2)} |\n` +
+    `| MobileNetV2 (alpha 1.0, features + avg pooling) → LSTM 32 | ${MOBILENET_SIDE}×${MOBILENET_SIDE} | ${backbone.parameters.toLocaleString('en')} | ` +
+    `${backbone.encoder.folded.toFixed(1)} | ${backbone.encoder.asLoaded.toFixed(1)} | ${backbone.label.toFixed(1)} | ` +
+    `${(backbone.label / backbone.encoder.folded).toFixed(2)} |\n`,
 );
 
 // Queue mode: the same model behind BullMQ, one vs two worker processes, several short files.

@@ -10,10 +10,11 @@ import { labelVideo } from '../../src/pipeline/label-video.js';
 import type { Label } from '../../src/pipeline/label.js';
 import {
   BACKBONE_PREPROCESSING,
-  preprocessInput,
   saveBackboneModel,
   type BackboneName,
-} from '../support/backbones.js';
+} from '../support/backbones/backbones.js';
+import { preprocessInput } from '../support/backbones/preprocess-input.js';
+import { parseJsonLines, runCli } from '../support/cli.js';
 import { decodeReference, makeVideo } from '../support/videos.js';
 
 /**
@@ -99,7 +100,7 @@ function expectClose(actual: readonly number[], expected: ArrayLike<number>): vo
   expect(worst).toBeLessThan(1e-4);
 }
 
-describe.each(BACKBONES)('the $name backbone', ({ name, size, make }) => {
+describe.each(BACKBONES)('the $name backbone', ({ size, make }) => {
   let made: Made;
   let video: string;
   /** RGB, as the references take them (framewise decodes in the model's own channel order). */
@@ -211,5 +212,26 @@ describe.each(BACKBONES)('the $name backbone', ({ name, size, make }) => {
     const first = await count();
     expect(await count()).toBe(first);
     model.dispose();
+  });
+});
+
+describe('framewise label with a backbone', () => {
+  it('labels a video with TimeDistributed(MobileNetV2) from the command line, as the issue tried', async () => {
+    const { dir, model } = await saveBackboneModel('mobilenetv2');
+    model.dispose();
+    const video = await makeVideo({
+      source: 'testsrc2',
+      width: 160,
+      height: 120,
+      fps: 10,
+      seconds: 1.2,
+      codec: 'h264-mp4',
+    });
+    const { code, stdout, stderr } = await runCli(['label', video, '--model', dir, '--stats']);
+    expect(stderr.split('\n').filter((line) => line.startsWith('framewise'))).toEqual([]);
+    expect(code).toBe(0);
+    const labels = parseJsonLines<{ frame: number; name: string; scores: number[] }>(stdout);
+    expect(labels.map((l) => l.frame)).toEqual(Array.from({ length: 9 }, (_, i) => i + 3));
+    expect(labels.every((l) => l.name.startsWith('class_') && l.scores.length === 2)).toBe(true);
   });
 });

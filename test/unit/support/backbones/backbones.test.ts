@@ -2,18 +2,18 @@ import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadModel } from '../../../src/model/load-model.js';
-import { FRAMEWISE_JSON } from '../../../src/model/load/framewise-config.js';
-import { directoryLoader } from '../../../src/model/load/model-files.js';
-import { useBackend } from '../../../src/model/run/backend.js';
+import { loadModel } from '../../../../src/model/load-model.js';
+import { FRAMEWISE_JSON } from '../../../../src/model/load/framewise-config.js';
+import { directoryLoader } from '../../../../src/model/load/model-files.js';
+import { useBackend } from '../../../../src/model/run/backend.js';
+import { randomClips } from '../../../support/backbones/backbone-classifier.js';
 import {
   BACKBONES,
   BACKBONE_PREPROCESSING,
-  preprocessInput,
-  randomClips,
   saveBackboneModel,
   type BackboneName,
-} from '../../support/backbones.js';
+} from '../../../support/backbones/backbones.js';
+import { preprocessInput } from '../../../support/backbones/preprocess-input.js';
 
 interface Case {
   backbone: BackboneName;
