@@ -263,26 +263,6 @@ process.stdout.write(
         `${referenceRows.join('\n')}\n`,
 );
 
-// A real backbone: what MobileNetV2 costs per frame next to the seed model.
-const backbone = await backboneCost(cacheDir, cli, clips[1]!.path);
-const seedParameters = await (async () => {
-  const seed = await loadModel(modelDir, { fold: false });
-  const count = seed.model.countParams();
-  seed.dispose();
-  return count;
-})();
-process.stdout.write(
-  `\nA real backbone (wasm, encoder only: batch ${BATCH}, main thread; label: the ${clips[1]!.name} clip, ` +
-    `${DEFAULT_THREADS} encoder thread; the seed's label figure is the table's above):\n\n` +
-    '| model | input | parameters | encoder only, rewritten | encoder only, as loaded | label | label ÷ encoder only |\n' +
-    '| --- | --- | ---: | ---: | ---: | ---: | ---: |\n' +
-    `| seed (Conv 6, Conv 64, LSTM 32) | ${SIDE}×${SIDE} | ${seedParameters.toLocaleString('en')} | ${encoderFps.toFixed(0)} | ${unfoldedFps.toFixed(0)} | ` +
-    `${labelFpsByClip.get(clips[1]!.name)!.toFixed(0)} | ${(labelFpsByClip.get(clips[1]!.name)! / encoderFps).toFixed(2)} |\n` +
-    `| MobileNetV2 (alpha 1.0, features + avg pooling) → LSTM 32 | ${MOBILENET_SIDE}×${MOBILENET_SIDE} | ${backbone.parameters.toLocaleString('en')} | ` +
-    `${backbone.encoder.folded.toFixed(1)} | ${backbone.encoder.asLoaded.toFixed(1)} | ${backbone.label.toFixed(1)} | ` +
-    `${(backbone.label / backbone.encoder.folded).toFixed(2)} |\n`,
-);
-
 // Queue mode: the same model behind BullMQ, one vs two worker processes, several short files.
 const shortClip = await makeClip('240p-short', 426, 240, CAMERA_KBPS['240p'], QUEUE_FILE_SECONDS);
 const files = Array.from({ length: QUEUE_FILES }, () => shortClip.path);
@@ -352,3 +332,24 @@ process.stdout.write(
     '\n',
 );
 model.dispose();
+
+// A real backbone: what MobileNetV2 costs per frame next to the seed model. Last, so that its
+// large model does not weigh on the memory run's RSS.
+const backbone = await backboneCost(cacheDir, cli, clips[1]!.path);
+const seedParameters = await (async () => {
+  const seed = await loadModel(modelDir, { fold: false });
+  const count = seed.model.countParams();
+  seed.dispose();
+  return count;
+})();
+process.stdout.write(
+  `\nA real backbone (wasm, encoder only: batch ${BATCH}, main thread; label: the ${clips[1]!.name} clip, ` +
+    `${DEFAULT_THREADS} encoder thread; the seed's label figure is the table's above):\n\n` +
+    '| model | input | parameters | encoder only, rewritten | encoder only, as loaded | label | label ÷ encoder only |\n' +
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: |\n' +
+    `| seed (Conv 6, Conv 64, LSTM 32) | ${SIDE}×${SIDE} | ${seedParameters.toLocaleString('en')} | ${encoderFps.toFixed(0)} | ${unfoldedFps.toFixed(0)} | ` +
+    `${labelFpsByClip.get(clips[1]!.name)!.toFixed(0)} | ${(labelFpsByClip.get(clips[1]!.name)! / encoderFps).toFixed(2)} |\n` +
+    `| MobileNetV2 (alpha 1.0, features + avg pooling) → LSTM 32 | ${MOBILENET_SIDE}×${MOBILENET_SIDE} | ${backbone.parameters.toLocaleString('en')} | ` +
+    `${backbone.encoder.folded.toFixed(1)} | ${backbone.encoder.asLoaded.toFixed(1)} | ${backbone.label.toFixed(1)} | ` +
+    `${(backbone.label / backbone.encoder.folded).toFixed(2)} |\n`,
+);

@@ -181,7 +181,9 @@ describe.each(BACKBONES)('the $name backbone', ({ size, make }) => {
 
   it.each([
     [false, false],
+    [true, false],
     [true, true],
+    [false, true],
   ])(
     'stateful mode equals the head over the whole sequence within 1e-4 (rewritten: %s, thread: %s)',
     async (fold, threads) => {
