@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { useBackend } from '../src/model/run/backend.js';
 import { FRAMEWISE_JSON } from '../src/model/load/framewise-config.js';
 import { saveModelToDirectory } from '../src/model/load/model-files.js';
-import { loadModel } from '../src/model/load-model.js';
+import { encoderFps } from './encoder-fps.js';
 import { buildMobileNetV2Classifier } from '../test/support/backbones/mobilenet-v2.js';
 
 /** MobileNetV2's own input side. */
@@ -15,7 +15,6 @@ export const MOBILENET_SIDE = 224;
  * magnitude slower than the seed encoder, so fewer frames give as steady a figure.
  */
 const BACKBONE_FRAMES = 64;
-const BATCH = 16;
 /** Seconds of the clip `label` runs over with the backbone. */
 const LABEL_SECONDS = 4;
 
@@ -55,22 +54,6 @@ export async function mobileNetV2Model(
   return { dir, parameters };
 }
 
-/** The encoder alone on the main thread, wasm, batches of {@link BATCH}. */
-async function encoderFps(dir: string, fold: boolean): Promise<number> {
-  await useBackend('wasm');
-  const model = await loadModel(dir, { fold });
-  const { height, width, channels } = model.split;
-  const frames = Array.from({ length: BATCH }, (_, i) =>
-    Uint8Array.from({ length: height * width * channels }, (_, j) => (i * 7 + j * 13) & 0xff),
-  );
-  model.encoder.encode(frames); // warm-up: kernels compile on first use
-  const started = performance.now();
-  for (let done = 0; done < BACKBONE_FRAMES; done += BATCH) model.encoder.encode(frames);
-  const fps = BACKBONE_FRAMES / ((performance.now() - started) / 1000);
-  model.dispose();
-  return fps;
-}
-
 /** Measures the MobileNetV2 classifier: encoder only, and `label` on `clip`. */
 export async function backboneCost(
   cacheDir: string,
@@ -78,8 +61,8 @@ export async function backboneCost(
   clip: string,
 ): Promise<BackboneCost> {
   const { dir, parameters } = await mobileNetV2Model(cacheDir);
-  const folded = await encoderFps(dir, true);
-  const asLoaded = await encoderFps(dir, false);
+  const folded = await encoderFps(dir, true, BACKBONE_FRAMES);
+  const asLoaded = await encoderFps(dir, false, BACKBONE_FRAMES);
   const result = spawnSync(
     process.execPath,
     [cli, 'label', clip, '--model', dir, '--duration', String(LABEL_SECONDS), '--stats'],

@@ -8,6 +8,7 @@ import {
 } from '../load/encoder-graph.js';
 import type { Preprocessing } from '../load/framewise-config.js';
 import { rewriteGraph } from './rewrite-graph.js';
+import { isGlobalAverage } from './whole-frame-pooling.js';
 
 type LayerConstructor = new (config: tf.serialization.ConfigDict) => tf.layers.Layer;
 
@@ -170,15 +171,6 @@ function poolsLast(graph: EncoderGraph): GraphNode | undefined {
   const bn = pool.inputs[0];
   if (bn === undefined || bn === FRAME || !isBatchNorm(bn.layer)) return undefined;
   return readers.get(bn)?.length === 1 ? bn : undefined;
-}
-
-function isGlobalAverage(layer: tf.layers.Layer): boolean {
-  const config = layer.getConfig();
-  return (
-    layer.getClassName() === 'GlobalAveragePooling2D' &&
-    config.dataFormat !== 'channelsFirst' &&
-    config.keepdims !== true
-  );
 }
 
 function isConv(layer: tf.layers.Layer): boolean {

@@ -37,7 +37,8 @@ export function poolWholeFrames(graph: EncoderGraph, frame: FrameShape): Encoder
   });
 }
 
-function isGlobalAverage(layer: tf.layers.Layer): boolean {
+/** A channels-last `GlobalAveragePooling2D` that gives one vector per frame (no `keepdims`). */
+export function isGlobalAverage(layer: tf.layers.Layer): boolean {
   const config = layer.getConfig();
   return (
     layer.getClassName() === 'GlobalAveragePooling2D' &&
