@@ -114,7 +114,7 @@ export class ModelError extends FramewiseError {
   }
 }
 
-/** A requested TensorFlow.js backend cannot be used here. CLI exit status 2. */
+/** A requested TensorFlow.js backend or ONNX Runtime cannot be used here. CLI exit status 2. */
 export class BackendError extends FramewiseError {
   constructor(message: string, options?: FramewiseErrorOptions) {
     super('FW_ERR_BACKEND_UNAVAILABLE', message, true, options);

@@ -1,6 +1,6 @@
 import type { CommandSpec } from '../options/command-line.js';
 import { CANCEL_OPTIONS, ENQUEUE_OPTIONS, OUTPUT_OPTIONS } from '../options/client-options.js';
-import { BACKEND_OPTION, MODEL_OPTION, THREADS_OPTION } from '../options/engine-options.js';
+import { BACKEND_OPTION, ENCODER_OPTIONS, MODEL_OPTION } from '../options/engine-options.js';
 import { JOB_LABEL_OPTIONS, LABEL_OPTIONS, LOCAL_LABEL_OPTIONS } from '../options/label-options.js';
 import { LIVE_OPTION, LIVE_SETTINGS } from '../options/live-options.js';
 import { POLICY_OPTIONS, PREFIX_OPTION } from '../options/queue-options.js';
@@ -23,7 +23,7 @@ export const LABEL_COMMAND = {
     ...MODEL_OPTION,
     ...LABEL_OPTIONS,
     ...BACKEND_OPTION,
-    ...THREADS_OPTION,
+    ...ENCODER_OPTIONS,
     ...LIVE_OPTION,
     ...LIVE_SETTINGS,
     ...OUTPUT_OPTIONS,
@@ -44,7 +44,7 @@ export const WORKER_COMMAND = {
     ...POLICY_OPTIONS,
     ...MODEL_OPTION,
     ...BACKEND_OPTION,
-    ...THREADS_OPTION,
+    ...ENCODER_OPTIONS,
     ...PREFIX_OPTION,
   },
 } satisfies CommandSpec;

@@ -1,7 +1,6 @@
 import { UsageError } from '../errors.js';
 import { useBackend } from '../model/run/backend.js';
 import { bundledModelDir } from '../model/load/bundled-model.js';
-import type { EncoderPool } from '../model/run/encoder-pool.js';
 import { loadModel } from '../model/load-model.js';
 import { warmUp } from '../model/warm-up.js';
 import { parseCommandLine, formatHelp } from '../options/command-line.js';
@@ -19,7 +18,7 @@ import type { FrameSource } from '../decode/frame-source.js';
 import type { LiveOptions } from '../decode/live-frame-source.js';
 import { LABEL_COMMAND } from './command-specs.js';
 import type { CommandIo } from './command-io.js';
-import { startEncoderThreads } from './encoder-threads.js';
+import { startEncoder, type StartedEncoder } from './start-encoder.js';
 import { ProgressBar } from './progress-bar.js';
 
 /** Runs `framewise label`; resolves with the exit status. */
@@ -52,25 +51,31 @@ export async function labelCommand(args: readonly string[], io: CommandIo): Prom
         `the model takes; its recurrent layers run over ${options.window} steps per window\n`,
     );
   }
-  let encoder: EncoderPool | undefined;
+  let run: StartedEncoder | undefined;
   try {
-    encoder = await startEncoderThreads({
+    run = await startEncoder({
+      engine: values.engine,
       threads: values.threads,
-      backend,
+      model,
       location,
+      backend,
       batch: options.batch,
+      onFallback: (reason) =>
+        io.stderr.write(`framewise label: encoder on TensorFlow.js, not ONNX Runtime: ${reason}\n`),
     });
-    // Encoder threads warmed up themselves.
+    const encoder = run.encoder;
+    // Encoder threads and ONNX Runtime warmed up themselves.
     warmUp(model, {
       frames: encoder === undefined ? options.batch : 0,
       windows: options.batch,
       steps: options.window ?? model.defaultWindow,
     });
   } catch (error) {
-    await encoder?.close();
+    await run?.encoder?.close();
     model.dispose();
     throw error;
   }
+  const { encoder } = run;
   const sink: LabelSink =
     format === 'pretty' ? new PrettySink(io.stdout) : new JsonlSink(io.stdout);
   await ffmpegFound;
@@ -123,7 +128,8 @@ export async function labelCommand(args: readonly string[], io: CommandIo): Prom
       seconds: round(seconds),
       fps: round(counters.frames / seconds),
       backend,
-      threads: encoder?.parallelism ?? 0,
+      engine: run.engine,
+      threads: run.threads,
     };
     io.stderr.write(`${JSON.stringify(stats)}\n`);
   }

@@ -2,7 +2,8 @@ import type { Logger } from 'pino';
 import { AbortError, UsageError } from '../errors.js';
 import { useBackend } from '../model/run/backend.js';
 import { bundledModelDir } from '../model/load/bundled-model.js';
-import type { EncoderPool } from '../model/run/encoder-pool.js';
+import { EncoderPool } from '../model/run/encoder-pool.js';
+import { OnnxEncoder } from '../model/run/onnx-encoder.js';
 import { loadModel } from '../model/load-model.js';
 import { warmUp } from '../model/warm-up.js';
 import { MetricsServer } from '../metrics/metrics-server.js';
@@ -18,7 +19,7 @@ import type { VideoWorkerOptions } from '../queue/video-worker-options.js';
 import { waitForRedis } from '../queue/wait-for-redis.js';
 import type { CommandIo } from './command-io.js';
 import { WORKER_COMMAND } from './command-specs.js';
-import { startEncoderThreads } from './encoder-threads.js';
+import { startEncoder, type StartedEncoder } from './start-encoder.js';
 import { createWorkerLogger } from './worker-logger.js';
 
 /** Runs `framewise worker` until the process is told to stop; resolves with the exit status. */
@@ -46,7 +47,7 @@ export async function workerCommand(args: readonly string[], io: CommandIo): Pro
     const backend = await useBackend(values.backend);
     const location = values.model ?? bundledModelDir();
     const model = await loadModel(location);
-    let encoder: EncoderPool | undefined;
+    let started: StartedEncoder | undefined;
     // Stops the worker on SIGTERM/SIGINT, or when its encoder threads keep dying.
     const stop = new AbortController();
     const onSignal = () => stop.abort(io.signal.reason);
@@ -64,13 +65,18 @@ export async function workerCommand(args: readonly string[], io: CommandIo): Pro
         status = 1;
         stop.abort();
       };
-      encoder = await startEncoderThreads({
+      started = await startEncoder({
+        engine: values.engine,
         threads: values.threads,
-        backend,
+        model,
         location,
+        backend,
         batch: settings.batch,
         onThreadDeath,
+        onFallback: (reason) =>
+          logger.warn({ reason }, 'encoder on TensorFlow.js, not ONNX Runtime'),
       });
+      const { encoder, engine } = started;
       // Before /readyz says ready: a worker's first job does not pay for kernel set-up.
       warmUp(model, {
         frames: encoder === undefined ? settings.batch : 0,
@@ -78,22 +84,25 @@ export async function workerCommand(args: readonly string[], io: CommandIo): Pro
         steps: model.defaultWindow,
       });
       logger.info(
-        { model: model.source, backend, threads: encoder?.parallelism ?? 0 },
+        { model: model.source, backend, engine, threads: started.threads },
         'model loaded',
       );
+      ops?.metrics.engine(engine);
       ops?.readiness.modelLoaded();
       const probed = ops === undefined ? {} : { metrics: ops.metrics, readiness: ops.readiness };
       const threads = encoder === undefined ? {} : { encoder };
       await serve({ ...settings, model, backend, logger, ...probed, ...threads }, stop.signal);
-      // How much the jobs' batches were merged on the shared threads.
+      // How much the jobs' batches were merged on the shared encoder.
       const merged =
-        encoder === undefined
-          ? {}
-          : { requests: encoder.requests, batches: encoder.batches, restarts: encoder.restarts };
+        encoder instanceof EncoderPool
+          ? { requests: encoder.requests, batches: encoder.batches, restarts: encoder.restarts }
+          : encoder instanceof OnnxEncoder
+            ? { requests: encoder.requests, runs: encoder.runs }
+            : {};
       logger.info({ encoder: merged }, 'worker stopped');
     } finally {
       io.signal.removeEventListener('abort', onSignal);
-      await encoder?.close();
+      await started?.encoder?.close();
       model.dispose();
     }
     return status;

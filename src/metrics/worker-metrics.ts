@@ -36,6 +36,7 @@ export class WorkerMetrics {
   readonly job: JobMetrics;
   private readonly jobs: Counter<'outcome'>;
   private readonly active: Gauge;
+  private readonly engineInfo: Gauge<'engine'>;
   private queueDepth: QueueDepthSource | undefined;
 
   constructor() {
@@ -86,8 +87,20 @@ export class WorkerMetrics {
       help: 'Jobs this process is running now.',
       registers,
     });
+    this.engineInfo = new Gauge({
+      name: `${METRIC_PREFIX}encoder_engine_info`,
+      help: 'The engine running the encoder (CNN): 1 for the one in use, by engine.',
+      labelNames: ['engine'],
+      registers,
+    });
     this.registerQueueDepth();
     collectDefaultMetrics({ register: this.registry, prefix: METRIC_PREFIX });
+  }
+
+  /** The encoder runs on `engine` (`onnx` or `tfjs`). */
+  engine(engine: string): void {
+    this.engineInfo.reset();
+    this.engineInfo.set({ engine }, 1);
   }
 
   /** A job attempt started in this process. */

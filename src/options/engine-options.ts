@@ -10,6 +10,18 @@ import { choice, integer, text } from './option.js';
  */
 export const DEFAULT_THREADS = Math.max(1, availableParallelism() - 1);
 
+/** Every accepted `--engine`: what runs the per-frame encoder. */
+export const ENGINE_NAMES = ['auto', 'onnx', 'tfjs'] as const;
+/** An inference engine as `--engine` names it. */
+export type EngineName = (typeof ENGINE_NAMES)[number];
+
+/**
+ * ONNX Runtime's intra-op threads when `--threads` is not given: every core. A run computes on
+ * ONNX Runtime's own threads, off the event loop; ffmpeg and the main thread take their share
+ * of the cores meanwhile (`docs/performance.md` has the measurements).
+ */
+export const DEFAULT_ONNX_THREADS = availableParallelism();
+
 /** Which model runs, and on what: shared by `label`, `worker` and `evaluate`. */
 export const MODEL_OPTION = {
   model: text('model', {
@@ -27,12 +39,17 @@ export const BACKEND_OPTION = {
   }),
 };
 
-/** Encoder threads of a process that labels (`label`, `worker`). */
-export const THREADS_OPTION = {
+/** The encoder's engine and its threads, in a process that labels (`label`, `worker`). */
+export const ENCODER_OPTIONS = {
+  engine: choice('engine', ENGINE_NAMES, {
+    default: 'auto',
+    help: 'inference engine of the encoder (CNN): ONNX Runtime or TensorFlow.js; auto: ONNX Runtime where the model translates, else TensorFlow.js (one log line says why)',
+  }),
   threads: integer('threads', {
     min: 0,
     valueName: '<n>',
-    help: 'encoder (CNN) threads, each with its own copy of the model; 0 encodes on the main thread',
-    defaultText: 'cores - 1, at least 1; 0 with the tensorflow backend',
+    help: 'encoder threads: ONNX Runtime intra-op threads, or TensorFlow.js worker threads each with its own copy of the model (0 encodes on the main thread)',
+    defaultText:
+      'ONNX Runtime: cores; TensorFlow.js: cores - 1, at least 1, 0 with the tensorflow backend',
   }),
 };

@@ -60,56 +60,68 @@ describe('the encoder on worker threads gives the labels of the plain path', () 
     expectSameLabels(threaded, plain);
   });
 
-  it('jobs at once in one worker share its encoder thread in merged batches; each stream is as label gives it', async () => {
-    const redis = new Redis(REDIS_URL);
-    const prefix = freshPrefix();
-    const env = { REDIS_URL, FRAMEWISE_PREFIX: prefix };
-    // Three jobs on one thread, in small batches: requests queue up behind the busy thread.
-    const worker = await startWorker(
-      [
-        ...['--media-root', dirname(videos[0]!), '--model', model],
-        ...['--concurrency', '3', '--threads', '1', '--batch', '4'],
-      ],
-      env,
-    );
-    const queue = new Queue('videos', { connection: { url: REDIS_URL }, prefix });
-    try {
-      const inputs = [videos[0]!, videos[1]!, videos[0]!];
-      const jobs = await queue.addBulk(
-        inputs.map((url) => ({ name: 'label', data: { url, mode: 'stateful' } })),
+  it.each([
+    ['a TensorFlow.js encoder thread', 'tfjs', 'batches'],
+    ['ONNX Runtime', 'onnx', 'runs'],
+  ] as const)(
+    'jobs at once in one worker share %s in merged batches; each stream is as label gives it',
+    async (_what, engine, merged) => {
+      const redis = new Redis(REDIS_URL);
+      const prefix = freshPrefix();
+      const env = { REDIS_URL, FRAMEWISE_PREFIX: prefix };
+      // Three jobs on one thread, in small batches: requests queue up behind the busy thread.
+      const worker = await startWorker(
+        [
+          ...['--media-root', dirname(videos[0]!), '--model', model],
+          ...['--concurrency', '3', '--threads', '1', '--batch', '4', '--engine', engine],
+        ],
+        env,
       );
-      await waitFor(
-        async () =>
-          (await Promise.all(jobs.map((j) => queue.getJobState(j.id!)))).every(
-            (state) => state === 'completed',
-          ),
-        60_000,
-      );
-      for (const [i, job] of jobs.entries()) {
-        const plain = await label(inputs[i]!, ['--mode', 'stateful', '--threads', '0']);
-        const entries = await readStream(redis, `${prefix}:labels:${job.id}`);
-        const streamed = entries.map(([, f]) => ({
-          frame: Number(f.frame),
-          start: Number(f.start),
-          t: Number(f.t),
-          scores: JSON.parse(f.scores!) as number[],
-        })) as LabelRecord[];
-        expectSameLabels(streamed, plain);
+      const queue = new Queue('videos', { connection: { url: REDIS_URL }, prefix });
+      try {
+        const inputs = [videos[0]!, videos[1]!, videos[0]!];
+        const jobs = await queue.addBulk(
+          inputs.map((url) => ({ name: 'label', data: { url, mode: 'stateful' } })),
+        );
+        await waitFor(
+          async () =>
+            (await Promise.all(jobs.map((j) => queue.getJobState(j.id!)))).every(
+              (state) => state === 'completed',
+            ),
+          60_000,
+        );
+        for (const [i, job] of jobs.entries()) {
+          const plain = await label(inputs[i]!, [
+            '--mode',
+            'stateful',
+            '--threads',
+            '0',
+            '--engine',
+            'tfjs',
+          ]);
+          const entries = await readStream(redis, `${prefix}:labels:${job.id}`);
+          const streamed = entries.map(([, f]) => ({
+            frame: Number(f.frame),
+            start: Number(f.start),
+            t: Number(f.t),
+            scores: JSON.parse(f.scores!) as number[],
+          })) as LabelRecord[];
+          expectSameLabels(streamed, plain);
+        }
+        await worker.stop();
+        // Every job's frames went through the one shared encoder (merging is its own test).
+        const stopped = worker.logs.find((l) => l.msg === 'worker stopped') as
+          { encoder: Record<string, number> } | undefined;
+        expect(stopped?.encoder.requests).toBeGreaterThanOrEqual(3);
+        expect(stopped!.encoder[merged]).toBeLessThanOrEqual(stopped!.encoder.requests!);
+      } finally {
+        await queue.close();
+        await worker.stop();
+        await deletePrefix(redis, prefix);
+        redis.disconnect();
       }
-      await worker.stop();
-      // Every job's frames went through the one shared thread (merging is the pool's own test).
-      const stopped = worker.logs.find((l) => l.msg === 'worker stopped') as
-        { encoder: { requests: number; batches: number } } | undefined;
-      console.log(JSON.stringify(stopped));
-      expect(stopped?.encoder.requests).toBeGreaterThanOrEqual(3);
-      expect(stopped!.encoder.batches).toBeLessThanOrEqual(stopped!.encoder.requests);
-    } finally {
-      await queue.close();
-      await worker.stop();
-      await deletePrefix(redis, prefix);
-      redis.disconnect();
-    }
-  });
+    },
+  );
 
   it('a live label does not wait for the next frame to come (latency under a frame interval)', async () => {
     // 4 frames/s: a label held back until the next frame arrives would be 250 ms late.

@@ -16,6 +16,7 @@ const LAYERS = [
   'decode',
   'model/load',
   'model/optimize',
+  'model/translate',
   'model/run',
   'model',
   'options',

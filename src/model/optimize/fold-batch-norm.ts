@@ -192,8 +192,9 @@ function isLinearConv(layer: tf.layers.Layer): boolean {
   );
 }
 
+/** A BatchNormalization over the channels of a frame's feature map (Keras writes `axis: [3]`). */
 function isBatchNorm(layer: tf.layers.Layer): boolean {
-  const axis = layer.getConfig().axis;
+  const axis = [layer.getConfig().axis].flat()[0];
   return layer.getClassName() === 'BatchNormalization' && (axis === -1 || axis === 3);
 }
 

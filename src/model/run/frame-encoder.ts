@@ -34,7 +34,7 @@ export class FrameEncoder implements BatchEncoder {
   constructor(
     readonly graph: EncoderGraph,
     readonly shape: FrameShape,
-    private readonly preprocessing: Preprocessing,
+    readonly preprocessing: Preprocessing,
     embeddingSize: number,
   ) {
     this.frameLength = shape.height * shape.width * shape.channels;
