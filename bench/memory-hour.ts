@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { DEFAULT_LABEL_OPTIONS } from '../src/options/label-options.js';
 import type { LoadedModel } from '../src/model/load-model.js';
 import { emptyCounters } from '../src/pipeline/label-frames.js';
+import type { BatchEncoder } from '../src/model/run/batch-encoder.js';
 import { labelVideo } from '../src/pipeline/label-video.js';
 import { findFfmpeg } from '../src/decode/find-ffmpeg.js';
 
@@ -65,18 +66,21 @@ export async function makeHourClip(
 }
 
 /**
- * Labels `clip` (of `frames` frames) at full speed in window mode and samples RSS and
- * `tf.memory().numTensors` at 10%, 50% and 100% of its frames.
+ * Labels `clip` (of `frames` frames) at full speed in window mode, with `encoder` or the
+ * model's own on the main thread, and samples RSS and `tf.memory().numTensors` at 10%, 50% and
+ * 100% of its frames.
  */
 export async function memoryOverRun(
   model: LoadedModel,
   clip: string,
   frames: number,
+  encoder?: BatchEncoder,
 ): Promise<{ samples: MemorySample[]; fps: number }> {
   const samples: MemorySample[] = [];
   const counters = emptyCounters();
   const started = performance.now();
-  for await (const label of labelVideo(clip, model, DEFAULT_LABEL_OPTIONS, { counters })) {
+  const controls = { counters, ...(encoder === undefined ? {} : { encoder }) };
+  for await (const label of labelVideo(clip, model, DEFAULT_LABEL_OPTIONS, controls)) {
     const next = SAMPLE_AT[samples.length];
     if (next !== undefined && label.frame + 1 >= next * frames) {
       samples.push({

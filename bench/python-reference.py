@@ -2,7 +2,10 @@
 PyTorch and OpenCV that labels a video with the seed's model (99x99 input, N frames per
 window, stride 1, LSTM 32), each frame through the CNN once (embeddings cached). `npm run
 bench` runs it on the same clips as `framewise label`, in the same rounds, when a Python with
-torch and cv2 is found (Debian: apt-get install python3-torch python3-opencv).
+torch and cv2 is found (Debian: apt-get install python3-torch python3-opencv). With
+`--model mobilenetv2` it runs torchvision's MobileNetV2 features (224x224) with an LSTM 32
+instead, as issue #20 describes (python3-torchvision), and `--torchscript` runs the encoder
+TorchScript-traced, frozen and optimized for inference.
 
 The weights are random (seeded): throughput does not depend on them. Like `label --stats`, the
 clock starts when the video is opened (the model is built before) and stops after the last
@@ -10,6 +13,8 @@ label is written; one JSON object of statistics goes to stderr at the end.
 
 usage: python3 bench/python-reference.py <video> [--window N] [--batch B] [--threads T]
                                          [--interpolation area|linear]
+                                         [--model seed|mobilenetv2] [--torchscript]
+                                         [--seconds S]
 """
 
 import argparse
@@ -23,7 +28,7 @@ import numpy as np
 import torch
 from torch import nn
 
-SIDE = 99
+SIDES = {"seed": 99, "mobilenetv2": 224}
 INTERPOLATIONS = {"area": cv2.INTER_AREA, "linear": cv2.INTER_LINEAR}
 
 
@@ -51,6 +56,25 @@ class SeedModel(nn.Module):
         return torch.softmax(self.dense(out[:, -1]), dim=1)
 
 
+class MobileNetV2Model(nn.Module):
+    """torchvision's MobileNetV2 features (alpha 1.0) and global average pooling, then LSTM 32
+    and a softmax over 2 classes: the backbone model of issue #20."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        from torchvision.models import mobilenet_v2  # pylint: disable=import-outside-toplevel
+
+        self.encoder = nn.Sequential(
+            mobilenet_v2(weights=None).features, nn.AdaptiveAvgPool2d(1), nn.Flatten()
+        )
+        self.lstm = nn.LSTM(1280, 32, batch_first=True)
+        self.dense = nn.Linear(32, 2)
+
+    def head(self, windows: torch.Tensor) -> torch.Tensor:
+        out, _ = self.lstm(windows)
+        return torch.softmax(self.dense(out[:, -1]), dim=1)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("video")
@@ -63,11 +87,24 @@ def main() -> int:
         default="area",
         help="cv2.resize's: area averages (what framewise's ffmpeg does); linear aliases",
     )
+    parser.add_argument("--model", choices=sorted(SIDES), default="seed")
+    parser.add_argument(
+        "--torchscript",
+        action="store_true",
+        help="trace the encoder, freeze it and optimize it for inference",
+    )
+    parser.add_argument("--seconds", type=float, help="label only the first S seconds")
     args = parser.parse_args()
 
     torch.manual_seed(1)
     torch.set_num_threads(args.threads)
-    model = SeedModel().eval()
+    model = (SeedModel() if args.model == "seed" else MobileNetV2Model()).eval()
+    side = SIDES[args.model]
+    if args.torchscript:
+        example = torch.rand(args.batch, 3, side, side)
+        with torch.inference_mode():
+            traced = torch.jit.trace(model.encoder, example)
+        model.encoder = torch.jit.optimize_for_inference(torch.jit.freeze(traced))
     out = sys.stdout
 
     started = time.perf_counter()
@@ -113,7 +150,9 @@ def main() -> int:
         if not ok:
             break
         t = capture.get(cv2.CAP_PROP_POS_MSEC) / 1000
-        small = cv2.resize(image, (SIDE, SIDE), interpolation=INTERPOLATIONS[args.interpolation])
+        if args.seconds is not None and t >= args.seconds:
+            break
+        small = cv2.resize(image, (side, side), interpolation=INTERPOLATIONS[args.interpolation])
         batch.append(cv2.cvtColor(small, cv2.COLOR_BGR2RGB))
         times.append(t)
         frames += 1

@@ -11,12 +11,15 @@ const PYTHON_CANDIDATES = ['python3', '/usr/bin/python3'];
 /** The script, from the package root: the bench runs from dist/ and the script is not built. */
 const REFERENCE_SCRIPT = join(packageRoot(), 'bench', 'python-reference.py');
 
-/** The first Python that imports torch and cv2, or undefined when there is none. */
-export function findPython(): string | undefined {
+/**
+ * The first Python that imports `modules` (torch and cv2 by default), or undefined when there
+ * is none.
+ */
+export function findPython(modules = 'torch, cv2'): string | undefined {
   const fromEnv = process.env.FRAMEWISE_BENCH_PYTHON;
   const candidates = fromEnv === undefined ? PYTHON_CANDIDATES : [fromEnv, ...PYTHON_CANDIDATES];
   return candidates.find(
-    (python) => spawnSync(python, ['-c', 'import torch, cv2'], { stdio: 'ignore' }).status === 0,
+    (python) => spawnSync(python, ['-c', `import ${modules}`], { stdio: 'ignore' }).status === 0,
   );
 }
 
@@ -35,8 +38,12 @@ export interface ReferenceStats {
 }
 
 /** Runs the reference script on `video` (N=4, stride 1) and returns its statistics. */
-export function referenceFps(python: string, video: string): ReferenceStats {
-  const result = spawnSync(python, [REFERENCE_SCRIPT, video, '--window', '4'], {
+export function referenceFps(
+  python: string,
+  video: string,
+  extra: readonly string[] = [],
+): ReferenceStats {
+  const result = spawnSync(python, [REFERENCE_SCRIPT, video, '--window', '4', ...extra], {
     encoding: 'utf8',
     maxBuffer: 256 * 1024 * 1024,
   });

@@ -12,16 +12,17 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { useBackend } from '../src/model/run/backend.js';
 import { packageRoot } from '../src/model/load/bundled-model.js';
-import { DEFAULT_THREADS } from '../src/options/engine-options.js';
+import { DEFAULT_ONNX_THREADS, DEFAULT_THREADS } from '../src/options/engine-options.js';
 import { EncoderPool } from '../src/model/run/encoder-pool.js';
 import { loadModel } from '../src/model/load-model.js';
+import { startOnnxEncoder } from '../src/model/onnx-engine.js';
 import { saveModelToDirectory } from '../src/model/load/model-files.js';
 import { buildSeedModel } from '../src/train/seed-model.js';
 import { buildFfmpegArgs } from '../src/decode/ffmpeg-args.js';
 import { MAX_DECODE_AHEAD_FRAMES } from '../src/decode/frame-source-options.js';
 import { findFfmpeg } from '../src/decode/find-ffmpeg.js';
 import { renderShots } from '../test/support/render-shots.js';
-import { backboneCost, MOBILENET_SIDE } from './backbone-cost.js';
+import { BACKBONE_SECONDS, backboneCost, MOBILENET_SIDE } from './backbone-cost.js';
 import { BATCH, encoderFps } from './encoder-fps.js';
 import { liveLatency } from './live-latency.js';
 import { makeHourClip, memoryOverRun } from './memory-hour.js';
@@ -145,7 +146,7 @@ function labelFps(
   clip: Clip,
   modelDir: string,
   extra: string[] = [],
-): { fps: number; backend: string } {
+): { fps: number; backend: string; engine: string; threads: number } {
   const result = spawnSync(
     process.execPath,
     [
@@ -165,7 +166,12 @@ function labelFps(
   );
   if (result.status !== 0) throw new Error(`label failed: ${result.stderr}`);
   const lines = result.stderr.trim().split('\n');
-  const stats = JSON.parse(lines[lines.length - 1]!) as { fps: number; backend: string };
+  const stats = JSON.parse(lines[lines.length - 1]!) as {
+    fps: number;
+    backend: string;
+    engine: string;
+    threads: number;
+  };
   return stats;
 }
 
@@ -189,21 +195,23 @@ const oneThreadFps = await encoderThreads(modelDir, 1);
 const twoThreadsFps = await encoderThreads(modelDir, 2);
 const rows: string[] = [];
 let backend = '';
+let engine = '';
 const labelFpsByClip = new Map<string, number>();
 const referenceRows: string[] = [];
 let referenceVersions = '';
 for (const clip of clips) {
   const referenceRuns: number[] = [];
   const runs = { decode: [] as number[], cached: [] as number[], uncached: [] as number[] };
-  const mainThreadRuns: number[] = [];
+  const tfjsRuns: number[] = [];
   // Rounds interleave the variants, so that a slow spell of the machine hits all of them.
   for (let round = 0; round < ROUNDS; round++) {
     runs.decode.push(await decodeOnly(clip));
     const cachedRun = labelFps(clip, modelDir);
     backend = cachedRun.backend;
+    engine = `${cachedRun.engine}, ${cachedRun.threads} threads`;
     runs.cached.push(cachedRun.fps);
     runs.uncached.push(labelFps(clip, modelDir, ['--no-cache']).fps);
-    mainThreadRuns.push(labelFps(clip, modelDir, ['--threads', '0']).fps);
+    tfjsRuns.push(labelFps(clip, modelDir, ['--engine', 'tfjs']).fps);
     if (python !== undefined) {
       const reference = referenceFps(python, clip.path);
       referenceVersions = `PyTorch ${reference.torch} (${reference.threads} threads), OpenCV ${reference.opencv}`;
@@ -214,7 +222,7 @@ for (const clip of clips) {
   const cached = { fps: median(runs.cached) };
   labelFpsByClip.set(clip.name, cached.fps);
   const uncached = { fps: median(runs.uncached) };
-  const mainThread = { fps: median(mainThreadRuns) };
+  const tfjs = { fps: median(tfjsRuns) };
   const bound = Math.min(decodeFps, twoThreadsFps);
   if (referenceRuns.length > 0) {
     const reference = median(referenceRuns);
@@ -226,7 +234,7 @@ for (const clip of clips) {
   rows.push(
     `| ${clip.name} | ${decodeFps.toFixed(0)} | ${twoThreadsFps.toFixed(0)} | ${cached.fps.toFixed(0)} | ` +
       `${(cached.fps / bound).toFixed(2)} | ${(cached.fps / decodeFps).toFixed(2)} | ` +
-      `${mainThread.fps.toFixed(0)} | ${(cached.fps / mainThread.fps).toFixed(2)}× | ` +
+      `${tfjs.fps.toFixed(0)} | ${(cached.fps / tfjs.fps).toFixed(2)}× | ` +
       `${uncached.fps.toFixed(0)} | ${(cached.fps / uncached.fps).toFixed(2)}× |`,
   );
 }
@@ -237,7 +245,7 @@ process.stdout.write(
     `encoder only, batch ${BATCH}, main thread: ${seedEncoderFps.toFixed(0)} rewritten for inference (BatchNorm folded, whole-frame pooling), ${unfoldedFps.toFixed(0)} as loaded ` +
     `(${(seedEncoderFps / unfoldedFps).toFixed(2)}×); folded on worker threads: 1 thread ${oneThreadFps.toFixed(0)}, ` +
     `2 threads ${twoThreadsFps.toFixed(0)} (${(twoThreadsFps / oneThreadFps).toFixed(2)}×)\n\n` +
-    `| clip | decode only | encoder only (2 threads) | label (${DEFAULT_THREADS} encoder thread) | label ÷ slower part | label ÷ decode | label --threads 0 | threads speed-up | label --no-cache | cache speed-up |\n` +
+    `| clip | decode only | encoder only (TF.js, 2 threads) | label (${engine}) | label ÷ slower part | label ÷ decode | label --engine tfjs (${DEFAULT_THREADS} encoder thread) | ${engine} ÷ tfjs | label --no-cache | cache speed-up |\n` +
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n' +
     `${rows.join('\n')}\n`,
 );
@@ -308,34 +316,48 @@ process.stdout.write(
 );
 const hour = await makeHourClip(clip240.path, CLIP_SECONDS, cacheDir);
 const memory = await memoryOverRun(model, hour, 3600 * CLIP_FPS);
+const onnxEncoder = await startOnnxEncoder(model, {
+  threads: DEFAULT_ONNX_THREADS,
+  warmUpFrames: BATCH,
+});
+const onnxMemory = await memoryOverRun(model, hour, 3600 * CLIP_FPS, onnxEncoder);
+await onnxEncoder.close();
+const memoryRows = (run: typeof memory, name: string) =>
+  run.samples
+    .map((s) => `| ${name} | ${(s.at * 100).toFixed(0)}% | ${s.rssMiB.toFixed(1)} | ${s.tensors} |`)
+    .join('\n');
 process.stdout.write(
-  `\nMemory over 1 hour of 240p (${3600 * CLIP_FPS} frames) labeled at full speed (${memory.fps.toFixed(0)} frames/s, ` +
-    'encoder on the main thread, so that `tf.memory()` sees every tensor):\n\n' +
-    '| frames labeled | RSS (MiB) | tf.memory().numTensors |\n| ---: | ---: | ---: |\n' +
-    memory.samples
-      .map((s) => `| ${(s.at * 100).toFixed(0)}% | ${s.rssMiB.toFixed(1)} | ${s.tensors} |`)
-      .join('\n') +
-    '\n',
+  `\nMemory over 1 hour of 240p (${3600 * CLIP_FPS} frames) labeled at full speed, in process (TF.js on the main thread, ` +
+    `so that \`tf.memory()\` sees every tensor: ${memory.fps.toFixed(0)} frames/s; ONNX Runtime, ${DEFAULT_ONNX_THREADS} threads: ${onnxMemory.fps.toFixed(0)} frames/s):\n\n` +
+    '| encoder | frames labeled | RSS (MiB) | tf.memory().numTensors |\n| --- | ---: | ---: | ---: |\n' +
+    `${memoryRows(memory, 'TensorFlow.js')}\n${memoryRows(onnxMemory, 'ONNX Runtime')}\n`,
 );
 model.dispose();
 
-// A real backbone: what MobileNetV2 costs per frame next to the seed model. Last, so that its
-// large model does not weigh on the memory run's RSS.
-const backbone = await backboneCost(cacheDir, cli, clips[1]!.path);
-const seedParameters = await (async () => {
-  const seed = await loadModel(modelDir, { fold: false });
-  const count = seed.model.countParams();
-  seed.dispose();
-  return count;
-})();
+// A real backbone: what MobileNetV2 costs on each engine, and against the Python reference
+// with a TorchScript-frozen encoder. Last, so that its large model does not weigh on the
+// memory run's RSS.
+const clip720 = clips[0]!;
+const backbone = await backboneCost(
+  cacheDir,
+  cli,
+  clip720.path,
+  findPython('torch, cv2, torchvision'),
+);
+const ref = backbone.reference;
+const vsReference = (fps: number) => (ref === undefined ? '—' : `${(fps / ref.fps).toFixed(2)}×`);
 process.stdout.write(
-  `\nA real backbone (wasm, encoder only: batch ${BATCH}, main thread; label: the ${clips[1]!.name} clip, ` +
-    `${DEFAULT_THREADS} encoder thread; the seed's label figure is the table's above):\n\n` +
-    '| model | input | parameters | encoder only, rewritten | encoder only, as loaded | label | label ÷ encoder only |\n' +
-    '| --- | --- | ---: | ---: | ---: | ---: | ---: |\n' +
-    `| seed (Conv 6, Conv 64, LSTM 32) | ${SIDE}×${SIDE} | ${seedParameters.toLocaleString('en')} | ${seedEncoderFps.toFixed(0)} | ${unfoldedFps.toFixed(0)} | ` +
-    `${labelFpsByClip.get(clips[1]!.name)!.toFixed(0)} | ${(labelFpsByClip.get(clips[1]!.name)! / seedEncoderFps).toFixed(2)} |\n` +
-    `| MobileNetV2 (alpha 1.0, features + avg pooling) → LSTM 32 | ${MOBILENET_SIDE}×${MOBILENET_SIDE} | ${backbone.parameters.toLocaleString('en')} | ` +
-    `${backbone.encoder.folded.toFixed(1)} | ${backbone.encoder.asLoaded.toFixed(1)} | ${backbone.label.toFixed(1)} | ` +
-    `${(backbone.label / backbone.encoder.folded).toFixed(2)} |\n`,
+  `\nA real backbone: MobileNetV2 (keras.applications topology, alpha 1.0, ${MOBILENET_SIDE}×${MOBILENET_SIDE}, ` +
+    `${backbone.parameters.toLocaleString('en')} parameters with its LSTM 32 head); encoder only: batches of ${BATCH}; ` +
+    `label: the first ${BACKBONE_SECONDS} s of the ${clip720.name} clip, median of 3 interleaved runs, each engine with its default threads:\n\n` +
+    '| engine | encoder only | label | label ÷ TF.js engine | label ÷ Python reference |\n' +
+    '| --- | ---: | ---: | ---: | ---: |\n' +
+    `| ONNX Runtime (${DEFAULT_ONNX_THREADS} threads), the default | ${backbone.encoder.onnx.toFixed(1)} | ${backbone.label.onnx.toFixed(1)} | ` +
+    `${(backbone.label.onnx / backbone.label.tfjs).toFixed(2)}× | ${vsReference(backbone.label.onnx)} |\n` +
+    `| TensorFlow.js (${backend}; encoder only on the main thread, rewritten / as loaded) | ${backbone.encoder.tfjs.toFixed(1)} / ${backbone.encoder.tfjsAsLoaded.toFixed(1)} | ` +
+    `${backbone.label.tfjs.toFixed(1)} | 1.00× | ${vsReference(backbone.label.tfjs)} |\n` +
+    (ref === undefined
+      ? '\nPython reference with MobileNetV2: not run (no Python here imports torch, cv2 and torchvision; on Debian: apt-get install python3-torch python3-torchvision python3-opencv)\n'
+      : `| Python reference: OpenCV + PyTorch ${ref.torch} TorchScript-frozen (2 threads), OpenCV ${ref.opencv} | — | ${ref.fps.toFixed(1)} | ` +
+        `${(ref.fps / backbone.label.tfjs).toFixed(2)}× | 1.00× |\n`),
 );
