@@ -1,5 +1,5 @@
 import { UsageError } from '../errors.js';
-import { useBackend } from '../model/run/backend.js';
+import { useBackend, useGpuBackend } from '../model/run/backend.js';
 import { bundledModelDir } from '../model/load/bundled-model.js';
 import { loadModel } from '../model/load-model.js';
 import { warmUp } from '../model/warm-up.js';
@@ -41,7 +41,10 @@ export async function labelCommand(args: readonly string[], io: CommandIo): Prom
   // Found (two ffmpeg runs) while the model loads, not after: the answer is
   // memoized for the source. A failure surfaces where the source asks again.
   const ffmpegFound = findFfmpeg().catch(() => undefined);
-  const backend = await useBackend(values.backend);
+  const backend =
+    values.device === 'cuda' && values.engine === 'tfjs'
+      ? await useGpuBackend()
+      : await useBackend(values.backend);
   const location = values.model ?? bundledModelDir();
   const model = await loadModel(location);
   const timeSteps = model.split.timeSteps;
@@ -55,6 +58,7 @@ export async function labelCommand(args: readonly string[], io: CommandIo): Prom
   try {
     run = await startEncoder({
       engine: values.engine,
+      device: values.device,
       threads: values.threads,
       model,
       location,
@@ -129,6 +133,7 @@ export async function labelCommand(args: readonly string[], io: CommandIo): Prom
       fps: round(counters.frames / seconds),
       backend,
       engine: run.engine,
+      device: values.device,
       threads: run.threads,
     };
     io.stderr.write(`${JSON.stringify(stats)}\n`);

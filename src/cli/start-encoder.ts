@@ -7,12 +7,15 @@ import { EncoderPool } from '../model/run/encoder-pool.js';
 import {
   DEFAULT_ONNX_THREADS,
   DEFAULT_THREADS,
+  type DeviceName,
   type EngineName,
 } from '../options/engine-options.js';
 
 /** What {@link startEncoder} starts the encoder with. */
 export interface StartEncoderOptions {
   readonly engine: EngineName;
+  /** Where the encoder computes; `cuda` is never given up for the CPU. */
+  readonly device: DeviceName;
   /** `--threads`; undefined takes the engine's default. */
   readonly threads: number | undefined;
   /** The loaded model (its encoder graph is what ONNX Runtime runs). */
@@ -45,16 +48,18 @@ export interface StartedEncoder {
  * runs its own thread pool, by default).
  */
 export async function startEncoder(options: StartEncoderOptions): Promise<StartedEncoder> {
-  const { engine, threads, model, batch } = options;
+  const { engine, device, threads, model, batch } = options;
   if (engine !== 'tfjs') {
     try {
       const onnx = await startOnnxEncoder(model, {
         threads: threads ?? DEFAULT_ONNX_THREADS,
         warmUpFrames: batch,
+        device,
       });
       return { encoder: onnx, engine: 'onnx', threads: onnx.threads };
     } catch (error) {
-      if (engine === 'onnx') throw error;
+      // TensorFlow.js would compute on the CPU here: a GPU asked for is not given up silently.
+      if (engine === 'onnx' || device === 'cuda') throw error;
       options.onFallback?.(error instanceof FramewiseError ? error.message : String(error));
     }
   }

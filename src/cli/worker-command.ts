@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { AbortError, UsageError } from '../errors.js';
-import { useBackend } from '../model/run/backend.js';
+import { useBackend, useGpuBackend } from '../model/run/backend.js';
 import { bundledModelDir } from '../model/load/bundled-model.js';
 import { EncoderPool } from '../model/run/encoder-pool.js';
 import { OnnxEncoder } from '../model/run/onnx-encoder.js';
@@ -44,7 +44,10 @@ export async function workerCommand(args: readonly string[], io: CommandIo): Pro
   // Up before the model loads and before Redis answers: alive but not ready, not dead.
   const ops = metricsPort === 0 ? undefined : await startMetrics(metricsPort, logger);
   try {
-    const backend = await useBackend(values.backend);
+    const backend =
+      values.device === 'cuda' && values.engine === 'tfjs'
+        ? await useGpuBackend()
+        : await useBackend(values.backend);
     const location = values.model ?? bundledModelDir();
     const model = await loadModel(location);
     let started: StartedEncoder | undefined;
@@ -67,6 +70,7 @@ export async function workerCommand(args: readonly string[], io: CommandIo): Pro
       };
       started = await startEncoder({
         engine: values.engine,
+        device: values.device,
         threads: values.threads,
         model,
         location,

@@ -11,7 +11,12 @@ import { ONNX_FRAMES, translateEncoder } from './translate/translate-encoder.js'
  */
 export async function startOnnxEncoder(
   model: LoadedModel,
-  options: { readonly threads: number; readonly warmUpFrames: number },
+  options: {
+    readonly threads: number;
+    readonly warmUpFrames: number;
+    /** @defaultValue 'cpu' */
+    readonly device?: 'cpu' | 'cuda';
+  },
 ): Promise<OnnxEncoder> {
   const translated = translateEncoder(model.encoder.graph, model.split);
   const encoder = await OnnxEncoder.create({
@@ -23,6 +28,7 @@ export async function startOnnxEncoder(
     preprocessing: model.encoder.preprocessing,
     embeddingSize: translated.embeddingSize,
     threads: options.threads,
+    device: options.device ?? 'cpu',
   });
   const { height, width, channels } = model.split;
   const blank = new Uint8Array(height * width * channels);

@@ -14,6 +14,10 @@ export const DEFAULT_THREADS = Math.max(1, availableParallelism() - 1);
 export const ENGINE_NAMES = ['auto', 'onnx', 'tfjs'] as const;
 /** An inference engine as `--engine` names it. */
 export type EngineName = (typeof ENGINE_NAMES)[number];
+/** Every accepted `--device`: where the encoder computes. */
+export const DEVICE_NAMES = ['cpu', 'cuda'] as const;
+/** A device as `--device` names it. */
+export type DeviceName = (typeof DEVICE_NAMES)[number];
 
 /**
  * ONNX Runtime's intra-op threads when `--threads` is not given: every core. A run computes on
@@ -44,6 +48,10 @@ export const ENCODER_OPTIONS = {
   engine: choice('engine', ENGINE_NAMES, {
     default: 'auto',
     help: 'inference engine of the encoder (CNN): ONNX Runtime or TensorFlow.js; auto: ONNX Runtime where the model translates, else TensorFlow.js (one log line says why)',
+  }),
+  device: choice('device', DEVICE_NAMES, {
+    default: 'cpu',
+    help: "where the encoder computes: cuda is ONNX Runtime's CUDA execution provider (its CUDA binaries installed) or, with --engine tfjs, tfjs-node-gpu; refused with the reason where it is not available",
   }),
   threads: integer('threads', {
     min: 0,

@@ -94,6 +94,31 @@ describe('deploy/Dockerfile', () => {
   });
 });
 
+describe('deploy/Dockerfile.gpu', () => {
+  const gpu = dockerInstructions(read('Dockerfile.gpu'));
+  const of = (op: string) => gpu.filter((i) => i.op === op).map((i) => i.args);
+
+  it("runs the CPU image's worker on a CUDA base, with onnxruntime-node's CUDA binaries", () => {
+    expect(of('FROM').at(-1)).toMatch(/^nvidia\/cuda:12[.\d]*-cudnn-runtime-/);
+    const runs = of('RUN').join('\n');
+    expect(runs).toMatch(/ONNXRUNTIME_NODE_INSTALL=cuda12 npm ci --omit=dev/);
+    expect(runs).toMatch(/apt-get install[^\n]*\bffmpeg\b[^\n]*\btini\b/);
+    const env = of('ENV').join(' ');
+    expect(env).toContain('FRAMEWISE_DEVICE=cuda');
+    expect(env).toContain('FRAMEWISE_ENGINE=onnx');
+    expect(of('USER').at(-1)).toBe(instructions('USER').at(-1));
+    expect(of('ENTRYPOINT').at(-1)).toBe(instructions('ENTRYPOINT').at(-1));
+    expect(of('HEALTHCHECK').at(-1)).toBe(instructions('HEALTHCHECK').at(-1));
+  });
+
+  it('copies only paths that exist', () => {
+    for (const copy of of('COPY').filter((c) => !c.startsWith('--from'))) {
+      const sources = copy.split(/\s+/).slice(0, -1);
+      for (const source of sources) expect(existsSync(join(root, source)), source).toBe(true);
+    }
+  });
+});
+
 describe('deploy/compose.yaml', () => {
   const compose: unknown = parse(read('compose.yaml'), { merge: true });
   const redis = at(compose, 'services', 'redis');

@@ -189,4 +189,44 @@ describe('framewise label --engine', () => {
     );
     model.dispose();
   });
+
+  it.each([
+    [
+      'onnx',
+      /^framewise label: ONNX Runtime cannot run on the GPU here \(.*\): it needs an NVIDIA GPU .* or use --device cpu$/,
+    ],
+    ['auto', /^framewise label: ONNX Runtime cannot run on the GPU here/],
+    [
+      'tfjs',
+      /^framewise label: the TensorFlow.js engine runs on the GPU with @tensorflow\/tfjs-node-gpu, which does not load here .*--device cpu$/,
+    ],
+  ])(
+    'refuses --device cuda with --engine %s where there is no GPU to use, exit 2, one line',
+    async (engine, message) => {
+      const { dir } = await saveSeedModel({ height: 24, width: 24 });
+      const video = await makeVideo({
+        source: 'testsrc2',
+        width: 24,
+        height: 24,
+        fps: 10,
+        seconds: 0.6,
+        codec: 'h264-mp4',
+      });
+      const result = await runCli([
+        'label',
+        video,
+        '--model',
+        dir,
+        '--engine',
+        engine,
+        '--device',
+        'cuda',
+      ]);
+      expect(result.code).toBe(2);
+      expect(result.stdout).toBe('');
+      const lines = result.stderr.trim().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(message);
+    },
+  );
 });

@@ -57,3 +57,24 @@ async function register(name: ActiveBackend): Promise<void> {
     await import('@tensorflow/tfjs-backend-wasm');
   }
 }
+
+/**
+ * Makes TensorFlow.js compute on the GPU: tfjs-node-gpu's `tensorflow` backend (CUDA). It is not
+ * a dependency of framewise; install it where there is a GPU.
+ * @throws {@link BackendError} when it is not installed or does not load.
+ */
+export async function useGpuBackend(): Promise<ActiveBackend> {
+  if (tf.findBackendFactory('tensorflow') === null) {
+    try {
+      await import('@tensorflow/tfjs-node-gpu' as string);
+    } catch (error) {
+      throw new BackendError(
+        `the TensorFlow.js engine runs on the GPU with @tensorflow/tfjs-node-gpu, which does not load here ` +
+          `(${error instanceof Error ? error.message.split('\n')[0] : String(error)}): install it ` +
+          '(npm install @tensorflow/tfjs-node-gpu, with CUDA on the machine), use --engine onnx, or --device cpu',
+        { cause: error },
+      );
+    }
+  }
+  return useBackend('tensorflow');
+}
