@@ -69,7 +69,7 @@ export async function labelCommand(args: readonly string[], io: CommandIo): Prom
     });
     const encoder = run.encoder;
     // Encoder threads and ONNX Runtime warmed up themselves.
-    warmUp(model, {
+    await warmUp(model, {
       frames: encoder === undefined ? options.batch : 0,
       windows: options.batch,
       steps: options.window ?? model.defaultWindow,

@@ -82,7 +82,7 @@ export async function workerCommand(args: readonly string[], io: CommandIo): Pro
       });
       const { encoder, engine } = started;
       // Before /readyz says ready: a worker's first job does not pay for kernel set-up.
-      warmUp(model, {
+      await warmUp(model, {
         frames: encoder === undefined ? settings.batch : 0,
         windows: settings.batch,
         steps: model.defaultWindow,

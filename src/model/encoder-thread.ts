@@ -13,7 +13,7 @@ const { location, backend, fold, warmUpFrames } = workerData as EncoderThreadDat
 try {
   await useBackend(backend);
   const model = await loadModel(location, { fold });
-  warmUp(model, { frames: warmUpFrames, windows: 0, steps: model.defaultWindow });
+  await warmUp(model, { frames: warmUpFrames, windows: 0, steps: model.defaultWindow });
   const { height, width, channels } = model.split;
   const frameLength = height * width * channels;
   port.on('message', ({ id, pixels, frames }: EncodeRequest) => {

@@ -18,6 +18,7 @@ import { MODEL_JSON, directoryLoader } from './load/model-files.js';
 import { RecurrentHead } from './run/recurrent-head.js';
 import { splitModel, type SplitModel } from './load/split-model.js';
 import { poolWholeFrames } from './optimize/whole-frame-pooling.js';
+import type { RunnableModel } from './runnable-model.js';
 
 /** Frames per window when neither the model nor framewise.json fixes it. */
 export const FALLBACK_WINDOW = 4;
@@ -34,26 +35,19 @@ export interface PrepareOptions {
   readonly fold?: boolean;
 }
 
-/** A video classifier ready to run: split into encoder and head, with its metadata. */
-export interface LoadedModel {
-  /** Where it was loaded from (a directory or a URL), for messages. */
-  readonly source: string;
+/**
+ * A TensorFlow.js Layers video classifier ready to run: split into encoder and head, with its
+ * metadata, and the model itself (for training and for translating its encoder).
+ */
+export interface LoadedModel extends RunnableModel {
   /** The whole model, as loaded. */
   readonly model: tf.LayersModel;
-  /** Its input shape and the encoder/head boundary. */
+  /** Its input shape and the encoder/head boundary, with the layers on each side. */
   readonly split: SplitModel;
-  /** The per-frame CNN. */
+  /** The per-frame CNN, run by TensorFlow.js on the calling thread. */
   readonly encoder: FrameEncoder;
-  /** The recurrent layers and what follows them. */
+  /** The recurrent layers and what follows them, run by TensorFlow.js. */
   readonly head: RecurrentHead;
-  /** Class names in output order, when framewise.json gives them. */
-  readonly classNames: readonly string[] | undefined;
-  /** How pixels become inputs. */
-  readonly preprocessing: Preprocessing;
-  /** Frames per window by default: the model's time dimension, else framewise.json's, else 4. */
-  readonly defaultWindow: number;
-  /** Frees the model's weights. */
-  dispose(): void;
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { LoadedModel } from './load-model.js';
+import type { RunnableModel } from './runnable-model.js';
 
 /** How much of a model {@link warmUp} runs once. */
 export interface WarmUpOptions {
@@ -19,13 +19,13 @@ export interface WarmUpOptions {
  * next (docs/performance.md). Done while the model loads, this moves that cost out of the first labels' latency (and of a
  * worker's first job, since `/readyz` waits for the model). Leaves no tensor behind.
  */
-export function warmUp(model: LoadedModel, options: WarmUpOptions): void {
+export async function warmUp(model: RunnableModel, options: WarmUpOptions): Promise<void> {
   const { height, width, channels } = model.split;
   if (options.frames > 0) {
     const blank = new Uint8Array(height * width * channels);
-    model.encoder.encode(Array.from({ length: options.frames }, () => blank));
+    await model.encoder.encode(Array.from({ length: options.frames }, () => blank));
   }
   const { windows, steps } = options;
   const embeddings = new Float32Array(windows * steps * model.head.embeddingSize);
-  model.head.classifyWindows(embeddings, windows, steps);
+  await model.head.classifyWindows(embeddings, windows, steps);
 }

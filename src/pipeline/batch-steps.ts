@@ -1,6 +1,6 @@
 import { AbortError } from '../errors.js';
 import type { BatchEncoder } from '../model/run/batch-encoder.js';
-import type { LoadedModel } from '../model/load-model.js';
+import type { RunnableModel } from '../model/runnable-model.js';
 import type { Frame } from '../decode/frame.js';
 import type { LabelCounters } from './label-counters.js';
 import type { FrameReader, LabelFramesOptions } from './label-frames-options.js';
@@ -70,7 +70,7 @@ export function emitsAt(position: number, window: number, stride: number): boole
 
 /** Row `row` of the head's `scores` as a label of frame `frame`. */
 export function toLabel(
-  model: LoadedModel,
+  model: RunnableModel,
   scores: Float32Array,
   row: number,
   frame: number,

@@ -1,4 +1,4 @@
-import type { LoadedModel } from '../model/load-model.js';
+import type { RunnableModel } from '../model/runnable-model.js';
 import { emptyCounters, type LabelCounters } from './label-counters.js';
 import type { FrameReader, LabelFramesOptions } from './label-frames-options.js';
 import type { Label } from './label.js';
@@ -17,7 +17,7 @@ export type { FrameReader, LabelFramesOptions } from './label-frames-options.js'
  */
 export async function* labelFrames(
   reader: FrameReader,
-  model: LoadedModel,
+  model: RunnableModel,
   options: LabelFramesOptions,
   counters: LabelCounters = emptyCounters(),
 ): AsyncGenerator<Label, LabelCounters> {

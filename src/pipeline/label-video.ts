@@ -1,6 +1,6 @@
 import type { LabelOptions } from '../options/label-options.js';
 import type { BatchEncoder } from '../model/run/batch-encoder.js';
-import type { LoadedModel } from '../model/load-model.js';
+import type { RunnableModel } from '../model/runnable-model.js';
 import { FrameSource } from '../decode/frame-source.js';
 import type { FrameSourceOptions } from '../decode/frame-source-options.js';
 import type { Label } from './label.js';
@@ -73,7 +73,7 @@ export interface LabelVideoControls {
  */
 export async function* labelVideo(
   input: string,
-  model: LoadedModel,
+  model: RunnableModel,
   options: LabelOptions,
   controls: LabelVideoControls = {},
 ): AsyncGenerator<Label, LabelCounters> {
@@ -141,7 +141,7 @@ function skipBefore(reader: FrameReader, index: number): FrameReader {
 /** A live stream: the same pipeline over a source that reconnects and reports outages. */
 async function* labelLive(
   input: string,
-  model: LoadedModel,
+  model: RunnableModel,
   options: LabelOptions,
   controls: LabelVideoControls,
   live: LiveOptions,
@@ -167,7 +167,7 @@ async function* labelLive(
 
 /** What the labeling driver needs from the options and controls, for files and live streams alike. */
 function frameOptions(
-  model: LoadedModel,
+  model: RunnableModel,
   options: LabelOptions,
   controls: LabelVideoControls,
 ): LabelFramesOptions {
@@ -190,7 +190,7 @@ function frameOptions(
 /** The ffmpeg source's options every run shares: the model's frame shape, sampling, controls. */
 function sourceOptions(
   input: string,
-  model: LoadedModel,
+  model: RunnableModel,
   options: LabelOptions,
   controls: LabelVideoControls,
 ): FrameSourceOptions {

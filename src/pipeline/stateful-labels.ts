@@ -1,4 +1,4 @@
-import type { LoadedModel } from '../model/load-model.js';
+import type { RunnableModel } from '../model/runnable-model.js';
 import type { Frame } from '../decode/frame.js';
 import {
   emitsAt,
@@ -28,7 +28,7 @@ interface Pending {
  */
 export async function* statefulLabels(
   reader: FrameReader,
-  model: LoadedModel,
+  model: RunnableModel,
   options: LabelFramesOptions,
   counters: LabelCounters,
 ): AsyncGenerator<Label> {
@@ -46,7 +46,7 @@ export async function* statefulLabels(
     const floats = await embeddings;
     counters.encoded += batch.length;
     const emitAt = batch.flatMap((f, i) => (emitsAt(f.index - streamStart, n, stride) ? [i] : []));
-    const scores = model.head.step(state, floats, batch.length, emitAt);
+    const scores = await model.head.step(state, floats, batch.length, emitAt);
     counters.windows += emitAt.length;
     for (const [k, i] of emitAt.entries()) {
       const frame = batch[i]!;

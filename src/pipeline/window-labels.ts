@@ -1,7 +1,7 @@
 import { Subject } from 'rxjs';
 import type { BatchEncoder } from '../model/run/batch-encoder.js';
 import { EmbeddingCache } from './embedding-cache.js';
-import type { LoadedModel } from '../model/load-model.js';
+import type { RunnableModel } from '../model/runnable-model.js';
 import type { Frame } from '../decode/frame.js';
 import {
   noteBreaks,
@@ -39,7 +39,7 @@ interface Pending {
  */
 export async function* windowLabels(
   reader: FrameReader,
-  model: LoadedModel,
+  model: RunnableModel,
   options: LabelFramesOptions,
   counters: LabelCounters,
 ): AsyncGenerator<Label> {
@@ -81,7 +81,7 @@ export async function* windowLabels(
       input.set(await startEncoding(encoder, windows.flat(), options));
       counters.encoded += windows.length * n;
     }
-    const scores = model.head.classifyWindows(input, windows.length, n);
+    const scores = await model.head.classifyWindows(input, windows.length, n);
     counters.windows += windows.length;
     for (const [k, w] of windows.entries()) {
       const end = w[n - 1]!;

@@ -4,7 +4,7 @@ import type { LabelOptions } from '../options/label-options.js';
 import type { LiveSettings } from '../options/live-options.js';
 import type { JobMetrics } from '../metrics/job-metrics.js';
 import type { BatchEncoder } from '../model/run/batch-encoder.js';
-import type { LoadedModel } from '../model/load-model.js';
+import type { RunnableModel } from '../model/runnable-model.js';
 import type { JobSummary } from '../output/job-summary.js';
 import { emptyCounters, type Gap, type LabelCounters } from '../pipeline/label-frames.js';
 import { LabelSummary } from '../output/label-summary.js';
@@ -21,7 +21,7 @@ export interface VideoJobRun {
   readonly jobId: string;
   readonly prefix: string;
   readonly redis: Redis;
-  readonly model: LoadedModel;
+  readonly model: RunnableModel;
   /**
    * Encodes frames instead of the model's own encoder (the worker's encoder threads).
    * @defaultValue the model's encoder, on this thread

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { ActiveBackend } from '../model/run/backend.js';
 import type { WorkerMetrics } from '../metrics/worker-metrics.js';
 import type { BatchEncoder } from '../model/run/batch-encoder.js';
-import type { LoadedModel } from '../model/load-model.js';
+import type { RunnableModel } from '../model/runnable-model.js';
 import type { UrlPolicy } from '../policy/url-policy.js';
 import type { OptionValues } from '../options/option.js';
 import type { WORKER_OPTIONS } from '../options/worker-options.js';
@@ -26,7 +26,7 @@ export interface VideoWorkerOptions extends WorkerSettings {
   /** Which inputs may be opened. */
   readonly policy: UrlPolicy;
   /** The model every job of this process runs. */
-  readonly model: LoadedModel;
+  readonly model: RunnableModel;
   /**
    * Encodes the frames of every job of this process (threads), merging concurrent jobs'
    * batches.

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { ModelError } from '../../errors.js';
+import type { Head, HeadState } from './head.js';
 import { readAndDispose } from './read-and-dispose.js';
 import { isBidirectional, isRecurrent } from '../load/split-model.js';
 
@@ -10,7 +11,7 @@ type LayerConstructor = new (config: tf.serialization.ConfigDict) => tf.layers.L
  * layer (`[h, c]` for LSTM, `[h]` for GRU and SimpleRNN), each `[1, units]`. It owns its
  * tensors: call {@link StreamState.dispose} when the stream ends or the state is reset.
  */
-export class StreamState {
+export class StreamState implements HeadState {
   constructor(private tensors: tf.Tensor[][]) {}
 
   /** The state tensors, per recurrent layer. */
@@ -45,7 +46,7 @@ export class StreamState {
  *   own recurrent layers are stepped (copies of them that return their states, with the same
  *   weights); the cell maths is not re-derived. A head with a Bidirectional layer cannot.
  */
-export class RecurrentHead {
+export class RecurrentHead implements Head {
   /**
    * Copies of the recurrent layers that return their full sequence and their states, made up
    * front so that a stream's first step allocates nothing that outlives it.
@@ -138,12 +139,14 @@ export class RecurrentHead {
    * @returns `emitAt.length × classes` probabilities.
    */
   step(
-    state: StreamState,
+    state: HeadState,
     embeddings: Float32Array,
     frames: number,
     emitAt: readonly number[],
   ): Float32Array {
     if (frames === 0) return new Float32Array(0);
+    if (!(state instanceof StreamState))
+      throw new TypeError('the state is not a TensorFlow.js head state');
     const steppers = this.steppers;
     const { probabilities, next } = tf.tidy(() => {
       let x: tf.Tensor = tf.tensor3d(embeddings, [1, frames, this.embeddingSize]);

@@ -16,8 +16,8 @@ describe('warmUp', () => {
     const frame = Uint8Array.from({ length: 16 * 16 * 3 }, (_, i) => (i * 31) & 0xff);
     const before = loaded.encoder.encode([frame]);
     const tensors = tf.memory().numTensors;
-    warmUp(loaded, { frames: 3, windows: 2, steps: 4 });
-    warmUp(loaded, { frames: 0, windows: 2, steps: 4 });
+    await warmUp(loaded, { frames: 3, windows: 2, steps: 4 });
+    await warmUp(loaded, { frames: 0, windows: 2, steps: 4 });
     expect(tf.memory().numTensors).toBe(tensors);
     // Warming up changes nothing the model computes.
     expect(Array.from(loaded.encoder.encode([frame]))).toEqual(Array.from(before));
