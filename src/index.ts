@@ -37,6 +37,16 @@ export type { SourceInfo } from './decode/source-info.js';
 // model: load, rewrite for inference, run.
 export { loadModel, prepareModel } from './model/load-model.js';
 export type { LoadedModel } from './model/load-model.js';
+export { openModel } from './model/open-model.js';
+export type { OpenedModel } from './model/open-model.js';
+export { loadOnnxModel } from './model/load-onnx-model.js';
+export type { OnnxModel } from './model/load-onnx-model.js';
+export { startOnnxEncoder } from './model/onnx-engine.js';
+export type { RunnableModel, ModelShape } from './model/runnable-model.js';
+export type { Head, HeadState } from './model/run/head.js';
+export type { OnnxEncoder } from './model/run/onnx-encoder.js';
+export type { OnnxHead } from './model/run/onnx-head.js';
+export type { SessionOptions } from './model/run/onnx-runtime.js';
 export { saveModelToDirectory } from './model/load/model-files.js';
 export { useBackend } from './model/run/backend.js';
 export type { ActiveBackend, BackendName } from './model/run/backend.js';

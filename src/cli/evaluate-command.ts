@@ -1,9 +1,10 @@
 import { join } from 'node:path';
 import { UsageError } from '../errors.js';
 import { bundledModelDir } from '../model/load/bundled-model.js';
-import { loadModel } from '../model/load-model.js';
+import { openModel } from '../model/open-model.js';
 import { useBackend } from '../model/run/backend.js';
 import { formatHelp, parseCommandLine } from '../options/command-line.js';
+import { DEFAULT_ONNX_THREADS } from '../options/engine-options.js';
 import { DEFAULT_LABEL_OPTIONS } from '../options/label-options.js';
 import { valuesOf } from '../options/option.js';
 import { EVALUATE_LABEL_OPTIONS } from '../options/train-options.js';
@@ -28,7 +29,9 @@ export async function evaluateCommand(args: readonly string[], io: CommandIo): P
   const options = { ...DEFAULT_LABEL_OPTIONS, ...valuesOf(values, EVALUATE_LABEL_OPTIONS) };
   const annotations = await readAnnotations(join(data, LABELS_CSV));
   await useBackend(values.backend);
-  const model = await loadModel(values.model ?? bundledModelDir());
+  const { model } = await openModel(values.model ?? bundledModelDir(), {
+    threads: DEFAULT_ONNX_THREADS,
+  });
   if (!model.classNames?.includes(event)) {
     model.dispose();
     throw new UsageError(

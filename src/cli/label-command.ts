@@ -1,9 +1,10 @@
 import { UsageError } from '../errors.js';
 import { useBackend, useGpuBackend } from '../model/run/backend.js';
 import { bundledModelDir } from '../model/load/bundled-model.js';
-import { loadModel } from '../model/load-model.js';
+import { openModel } from '../model/open-model.js';
 import { warmUp } from '../model/warm-up.js';
 import { parseCommandLine, formatHelp } from '../options/command-line.js';
+import { DEFAULT_ONNX_THREADS } from '../options/engine-options.js';
 import { LABEL_OPTIONS } from '../options/label-options.js';
 import { LIVE_SETTINGS, type LiveSettings } from '../options/live-options.js';
 import { valuesOf } from '../options/option.js';
@@ -46,7 +47,11 @@ export async function labelCommand(args: readonly string[], io: CommandIo): Prom
       ? await useGpuBackend()
       : await useBackend(values.backend);
   const location = values.model ?? bundledModelDir();
-  const model = await loadModel(location);
+  const opened = await openModel(location, {
+    threads: values.threads ?? DEFAULT_ONNX_THREADS,
+    device: values.device,
+  });
+  const model = opened.model;
   const timeSteps = model.split.timeSteps;
   if (options.window !== undefined && timeSteps !== null && options.window !== timeSteps) {
     io.stderr.write(
@@ -60,7 +65,7 @@ export async function labelCommand(args: readonly string[], io: CommandIo): Prom
       engine: values.engine,
       device: values.device,
       threads: values.threads,
-      model,
+      opened,
       location,
       backend,
       batch: options.batch,

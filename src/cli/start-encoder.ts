@@ -1,6 +1,6 @@
-import { FramewiseError } from '../errors.js';
-import type { LoadedModel } from '../model/load-model.js';
+import { FramewiseError, UsageError } from '../errors.js';
 import { startOnnxEncoder } from '../model/onnx-engine.js';
+import type { OpenedModel } from '../model/open-model.js';
 import type { ActiveBackend } from '../model/run/backend.js';
 import type { BatchEncoder } from '../model/run/batch-encoder.js';
 import { EncoderPool } from '../model/run/encoder-pool.js';
@@ -18,8 +18,11 @@ export interface StartEncoderOptions {
   readonly device: DeviceName;
   /** `--threads`; undefined takes the engine's default. */
   readonly threads: number | undefined;
-  /** The loaded model (its encoder graph is what ONNX Runtime runs). */
-  readonly model: LoadedModel;
+  /**
+   * The model as opened: a TensorFlow.js model's encoder graph is what ONNX Runtime runs; an
+   * ONNX model directory brings its own encoder session.
+   */
+  readonly opened: OpenedModel;
   /** The model's directory or URL, which TensorFlow.js encoder threads load again. */
   readonly location: string;
   readonly backend: ActiveBackend;
@@ -33,7 +36,7 @@ export interface StartEncoderOptions {
 
 /** The encoder a run uses, besides the model's own on the main thread. */
 export interface StartedEncoder {
-  /** Undefined: the model's TensorFlow.js encoder on the main thread. */
+  /** Undefined: the model's own encoder (TensorFlow.js on the main thread, or an ONNX directory's). */
   readonly encoder: (BatchEncoder & { close(): Promise<void> }) | undefined;
   /** The engine that runs the encoder. */
   readonly engine: 'onnx' | 'tfjs';
@@ -45,10 +48,22 @@ export interface StartedEncoder {
  * Starts the encoder `--engine` and `--threads` ask for: ONNX Runtime on the model's encoder
  * translated to ONNX (`auto` falls back to TensorFlow.js, saying why, when a layer does not
  * translate; `onnx` fails), else TensorFlow.js worker threads, or none (0, or tfjs-node, which
- * runs its own thread pool, by default).
+ * runs its own thread pool, by default). An ONNX model directory runs on ONNX Runtime only, with
+ * the threads it was opened with.
+ * @throws {@link UsageError} for `--engine tfjs` on an ONNX model directory.
  */
 export async function startEncoder(options: StartEncoderOptions): Promise<StartedEncoder> {
-  const { engine, device, threads, model, batch } = options;
+  const { engine, device, threads, opened, batch } = options;
+  if (opened.format === 'onnx') {
+    if (engine === 'tfjs') {
+      throw new UsageError(
+        `${opened.model.source} is an ONNX model directory, which runs on ONNX Runtime only; ` +
+          'use --engine auto or --engine onnx',
+      );
+    }
+    return { encoder: undefined, engine: 'onnx', threads: opened.model.encoder.threads };
+  }
+  const model = opened.model;
   if (engine !== 'tfjs') {
     try {
       const onnx = await startOnnxEncoder(model, {

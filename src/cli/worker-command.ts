@@ -4,12 +4,13 @@ import { useBackend, useGpuBackend } from '../model/run/backend.js';
 import { bundledModelDir } from '../model/load/bundled-model.js';
 import { EncoderPool } from '../model/run/encoder-pool.js';
 import { OnnxEncoder } from '../model/run/onnx-encoder.js';
-import { loadModel } from '../model/load-model.js';
+import { openModel } from '../model/open-model.js';
 import { warmUp } from '../model/warm-up.js';
 import { MetricsServer } from '../metrics/metrics-server.js';
 import { Readiness } from '../metrics/readiness.js';
 import { WorkerMetrics } from '../metrics/worker-metrics.js';
 import { formatHelp, parseCommandLine } from '../options/command-line.js';
+import { DEFAULT_ONNX_THREADS } from '../options/engine-options.js';
 import { valuesOf } from '../options/option.js';
 import { urlPolicy } from '../options/queue-options.js';
 import { WORKER_OPTIONS } from '../options/worker-options.js';
@@ -49,7 +50,11 @@ export async function workerCommand(args: readonly string[], io: CommandIo): Pro
         ? await useGpuBackend()
         : await useBackend(values.backend);
     const location = values.model ?? bundledModelDir();
-    const model = await loadModel(location);
+    const opened = await openModel(location, {
+      threads: values.threads ?? DEFAULT_ONNX_THREADS,
+      device: values.device,
+    });
+    const model = opened.model;
     let started: StartedEncoder | undefined;
     // Stops the worker on SIGTERM/SIGINT, or when its encoder threads keep dying.
     const stop = new AbortController();
@@ -72,7 +77,7 @@ export async function workerCommand(args: readonly string[], io: CommandIo): Pro
         engine: values.engine,
         device: values.device,
         threads: values.threads,
-        model,
+        opened,
         location,
         backend,
         batch: settings.batch,
@@ -97,11 +102,12 @@ export async function workerCommand(args: readonly string[], io: CommandIo): Pro
       const threads = encoder === undefined ? {} : { encoder };
       await serve({ ...settings, model, backend, logger, ...probed, ...threads }, stop.signal);
       // How much the jobs' batches were merged on the shared encoder.
+      const shared = encoder ?? model.encoder;
       const merged =
-        encoder instanceof EncoderPool
-          ? { requests: encoder.requests, batches: encoder.batches, restarts: encoder.restarts }
-          : encoder instanceof OnnxEncoder
-            ? { requests: encoder.requests, runs: encoder.runs }
+        shared instanceof EncoderPool
+          ? { requests: shared.requests, batches: shared.batches, restarts: shared.restarts }
+          : shared instanceof OnnxEncoder
+            ? { requests: shared.requests, runs: shared.runs }
             : {};
       logger.info({ encoder: merged }, 'worker stopped');
     } finally {

@@ -8,13 +8,14 @@ import {
   FRAMEWISE_JSON,
   parseFramewiseConfig,
   readFramewiseConfig,
+  readFramewiseJson,
   type FramewiseConfig,
-  type Preprocessing,
 } from './load/framewise-config.js';
 import { foldBatchNorm } from './optimize/fold-batch-norm.js';
 import { FrameEncoder } from './run/frame-encoder.js';
 import { modelFromArtifacts } from './load/model-from-artifacts.js';
 import { MODEL_JSON, directoryLoader } from './load/model-files.js';
+import { isOnnxConfig } from './load/onnx-model-files.js';
 import { RecurrentHead } from './run/recurrent-head.js';
 import { splitModel, type SplitModel } from './load/split-model.js';
 import { poolWholeFrames } from './optimize/whole-frame-pooling.js';
@@ -65,6 +66,13 @@ export async function loadModel(
     const handler = isUrl ? tf.io.http(location) : directoryLoader(source);
     model = await modelFromArtifacts(await handler.load!(), location);
   } catch (error) {
+    if (!isUrl && isOnnxConfig(await readFramewiseJson(source).catch(() => undefined))) {
+      throw new ModelError(
+        'FW_ERR_UNSUPPORTED_MODEL',
+        `${location} is an ONNX model directory: label, worker and evaluate run it, but this ` +
+          'needs a TensorFlow.js Layers model (model.json + weights)',
+      );
+    }
     if (error instanceof FramewiseError) throw error;
     throw new ModelError(
       'FW_ERR_MODEL_INVALID',

@@ -84,21 +84,26 @@ export const DEFAULT_PREPROCESSING: Preprocessing = {
  * checked and a bad one fails naming the field, the rule and the value.
  */
 export async function readFramewiseConfig(dir: string): Promise<FramewiseConfig> {
+  const raw = await readFramewiseJson(dir);
+  return raw === undefined ? {} : parseFramewiseConfig(raw, join(dir, FRAMEWISE_JSON));
+}
+
+/** The parsed JSON of a model directory's `framewise.json`, or undefined when it has none. */
+export async function readFramewiseJson(dir: string): Promise<unknown> {
   const path = join(dir, FRAMEWISE_JSON);
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
     throw error;
   }
-  let raw: unknown;
   try {
-    raw = JSON.parse(text);
+    return JSON.parse(text) as unknown;
   } catch (error) {
     throw invalid(path, `is not valid JSON (${String(error)})`);
   }
-  return parseFramewiseConfig(raw, path);
 }
 
 /** Checks a parsed `framewise.json` object; `where` names it in error messages. */
@@ -207,6 +212,7 @@ function perChannel(
   return value as number[];
 }
 
-function invalid(where: string, what: string): ModelError {
+/** Refuses the `framewise.json` at `where`, saying what is wrong with it. */
+export function invalid(where: string, what: string): ModelError {
   return new ModelError('FW_ERR_MODEL_INVALID', `${where}: ${what}`);
 }

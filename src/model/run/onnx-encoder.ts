@@ -1,8 +1,9 @@
 import type * as Ort from 'onnxruntime-node';
-import { BackendError, EncoderError } from '../../errors.js';
+import { EncoderError } from '../../errors.js';
 import type { Preprocessing } from '../load/framewise-config.js';
 import type { FrameShape } from '../optimize/feature-shapes.js';
 import type { BatchEncoder } from './batch-encoder.js';
+import { createSession, onnxRuntime } from './onnx-runtime.js';
 import { pixelsToFloats } from './pixels-to-floats.js';
 
 /** How an {@link OnnxEncoder} runs its model. */
@@ -20,11 +21,7 @@ export interface OnnxEncoderOptions {
   readonly embeddingSize: number;
   /** ONNX Runtime's intra-op threads: the cores one batch is spread over. */
   readonly threads: number;
-  /**
-   * Where the model computes: the CPU, or the GPU through ONNX Runtime's CUDA execution
-   * provider (nodes it lacks still run on the CPU).
-   * @defaultValue 'cpu'
-   */
+  /** Where the model computes (see {@link SessionOptions.device}). @defaultValue 'cpu' */
   readonly device?: 'cpu' | 'cuda';
   /**
    * Most frames one run takes: requests that wait together (the jobs running at the same time
@@ -81,7 +78,7 @@ export class OnnxEncoder implements BatchEncoder {
    */
   static async create(options: OnnxEncoderOptions): Promise<OnnxEncoder> {
     const ort = await onnxRuntime();
-    const session = await createSession(ort, options);
+    const session = await createSession(ort, options.bytes, options);
     return new OnnxEncoder(ort, session, options);
   }
 
@@ -161,54 +158,6 @@ export class OnnxEncoder implements BatchEncoder {
   close(): Promise<void> {
     this.closed ??= this.session.release();
     return this.closed;
-  }
-}
-
-/** The session of `options.bytes` on the device asked for. */
-async function createSession(
-  ort: typeof Ort,
-  options: OnnxEncoderOptions,
-): Promise<Ort.InferenceSession> {
-  const cuda = options.device === 'cuda';
-  try {
-    return await ort.InferenceSession.create(options.bytes, {
-      executionProviders: cuda ? [{ name: 'cuda', deviceId: 0 }] : ['cpu'],
-      intraOpNumThreads: options.threads,
-      interOpNumThreads: 1,
-      graphOptimizationLevel: 'all',
-      // Idle intra-op threads sleep instead of spinning: they share the cores with ffmpeg and
-      // the main thread, which a spinning thread would take turns from.
-      extra: { session: { intra_op: { allow_spinning: '0' } } },
-    });
-  } catch (error) {
-    if (!cuda) throw error;
-    throw new BackendError(
-      `ONNX Runtime cannot run on the GPU here (${firstLine(error)}): it needs an NVIDIA GPU with ` +
-        "CUDA 12 and cuDNN 9, and onnxruntime-node's CUDA binaries (ONNXRUNTIME_NODE_INSTALL=cuda12 " +
-        'npm install onnxruntime-node); or use --device cpu',
-      { cause: error },
-    );
-  }
-}
-
-function firstLine(error: unknown): string {
-  return (error instanceof Error ? error.message : String(error)).split('\n')[0]!;
-}
-
-/** onnxruntime-node, loaded when first needed. */
-async function onnxRuntime(): Promise<typeof Ort> {
-  try {
-    const ort = (await import('onnxruntime-node')) as typeof Ort;
-    // Failures are thrown with their reason; ONNX Runtime's own log would repeat them on stderr.
-    ort.env.logLevel = 'fatal';
-    return ort;
-  } catch (error) {
-    throw new BackendError(
-      'ONNX Runtime is not available: onnxruntime-node is not installed or does not load here ' +
-        `(${firstLine(error)}); install it with ` +
-        'npm install onnxruntime-node (offline: ONNXRUNTIME_NODE_INSTALL=skip npm install), or use --engine tfjs',
-      { cause: error },
-    );
   }
 }
 
