@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +9,17 @@ const run = promisify(execFile);
 const SCRIPT = fileURLToPath(new URL('../../scripts/pytorch/video_classifier.py', import.meta.url));
 /** Debian's Python: the one python3-torch is installed for. */
 const PYTHON = '/usr/bin/python3';
+
+/**
+ * Why the PyTorch tests cannot run here (Debian's python3-torch is missing), or undefined when
+ * they can. `.ci/run` installs it, so CI always runs them.
+ */
+export const pytorchMissing: string | undefined = (() => {
+  const probe = spawnSync(PYTHON, ['-c', 'import torch, numpy'], { encoding: 'utf8' });
+  if (probe.status === 0) return undefined;
+  const why = probe.error?.message ?? probe.stderr.trim().split('\n').at(-1) ?? 'failed';
+  return `${PYTHON} cannot import torch and numpy (${why}): apt-get install python3-torch python3-numpy`;
+})();
 
 /** The PyTorch example's frame side, window and classes (scripts/pytorch/video_classifier.py). */
 export const PYTORCH_MODEL = { side: 48, window: 4, classNames: ['still', 'moving'] } as const;
