@@ -33,9 +33,12 @@ type Rule = (line: string, context: Classifying) => FramewiseError | undefined;
 const NETWORK_FAILURE =
   /Connection refused|Connection timed out|timed out|Connection reset|Network is unreachable|No route to host|Failed to resolve hostname|Temporary failure in name resolution|Name or service not known|Broken pipe|I\/O error/i;
 // Demuxer messages for data that stops early: mov's `partial file` (or, with the index at the
-// end, `moov atom not found`), matroska's `Read error`. Checked before the generic
+// end, `moov atom not found`), matroska's `Read error` (ffmpeg 4) or `File ended prematurely`
+// (ffmpeg 5 and later). Checked before the generic
 // `Invalid data found`, which ffmpeg prints after them.
-const TRUNCATION = /partial file|Read error|moov atom not found/;
+const TRUNCATION = /partial file|Read error|File ended prematurely|moov atom not found/;
+/** What the demuxers print, even when ffmpeg then exits 0, when data stops early. */
+const EARLY_END = /partial file|Read error|File ended prematurely/;
 const INVALID_DATA = /Invalid data found when processing input/;
 const DECODE_FAILURE = /error while decoding|Invalid NAL unit|Error splitting the input/i;
 
@@ -137,7 +140,7 @@ export function detectEarlyEnd(
   const c: Classifying = { ...context, cause: stderrCause(context.stderr) };
   for (const line of context.stderr) {
     const demuxerInvalid = line.startsWith(`${ffmpegInput}: `) && INVALID_DATA.test(line);
-    const truncated = /partial file|Read error/.exec(line)?.[0];
+    const truncated = EARLY_END.exec(line)?.[0];
     const networkFailure = context.remote ? NETWORK_FAILURE.exec(line)?.[0] : undefined;
     const reason = truncated ?? networkFailure ?? (demuxerInvalid ? 'invalid data' : undefined);
     if (reason !== undefined) return corrupt(c, reason);

@@ -69,14 +69,7 @@ async function search(env: FfmpegEnv): Promise<FfmpegBinary> {
     }
     return { path: explicit, origin: 'FFMPEG_PATH', version, fifoMuxer };
   }
-  const candidates: Array<[FfmpegOrigin, () => Promise<string | undefined>]> = [
-    ['ffmpeg-static', async () => existing(requirePath('ffmpeg-static'))],
-    ['PATH', async () => onPath(env['PATH'])],
-    ['@ffmpeg-installer/ffmpeg', async () => existing(requirePath('@ffmpeg-installer/ffmpeg'))],
-  ];
-  for (const [origin, locate] of candidates) {
-    const path = await locate();
-    if (path === undefined) continue;
+  for (const { origin, path } of await ffmpegCandidates(env)) {
     const [version, fifoMuxer] = await Promise.all([readVersion(path), hasFifoMuxer(path)]);
     if (version !== undefined) return { path, origin, version, fifoMuxer };
   }
@@ -84,6 +77,22 @@ async function search(env: FfmpegEnv): Promise<FfmpegBinary> {
     'FW_ERR_FFMPEG_NOT_FOUND',
     'ffmpeg not found (tried FFMPEG_PATH, ffmpeg-static, PATH, @ffmpeg-installer/ffmpeg); set FFMPEG_PATH to an ffmpeg executable or install one (apt-get install ffmpeg)',
   );
+}
+
+/**
+ * The ffmpeg executables installed here, in the order {@link findFfmpeg} tries them after
+ * `FFMPEG_PATH`: ffmpeg-static's, the first on `PATH`, @ffmpeg-installer/ffmpeg's. Not run:
+ * {@link findFfmpeg} checks that one works.
+ */
+export async function ffmpegCandidates(
+  env: FfmpegEnv = process.env,
+): Promise<{ readonly origin: FfmpegOrigin; readonly path: string }[]> {
+  const candidates: [FfmpegOrigin, string | undefined][] = [
+    ['ffmpeg-static', await existing(requirePath('ffmpeg-static'))],
+    ['PATH', await onPath(env['PATH'])],
+    ['@ffmpeg-installer/ffmpeg', await existing(requirePath('@ffmpeg-installer/ffmpeg'))],
+  ];
+  return candidates.flatMap(([origin, path]) => (path === undefined ? [] : [{ origin, path }]));
 }
 
 /** The binary path an optional package exports, or undefined when it is not installed. */

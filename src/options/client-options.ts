@@ -12,12 +12,14 @@ export const ENQUEUE_OPTIONS = {
   }),
   attempts: integer('attempts', {
     min: 1,
+    max: 100,
     default: 3,
     valueName: '<n>',
     help: 'tries of a job on transient failures, with exponential backoff',
   }),
   backoffMs: integer('backoff', {
     min: 0,
+    max: 3_600_000,
     default: 2000,
     valueName: '<ms>',
     help: 'first retry delay, doubled each retry',
@@ -27,6 +29,7 @@ export const ENQUEUE_OPTIONS = {
   }),
   timeoutSec: number('timeout', {
     min: 0,
+    max: 86_400,
     exclusiveMin: true,
     valueName: '<sec>',
     help: 'with --wait: give up after this long (exit 1)',
@@ -38,6 +41,7 @@ export const ENQUEUE_OPTIONS = {
 export const CANCEL_OPTIONS = {
   timeoutSec: number('timeout', {
     min: 0,
+    max: 86_400,
     default: 10,
     valueName: '<sec>',
     help: 'wait this long for a running job to stop; 0 does not wait',

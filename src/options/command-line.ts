@@ -1,6 +1,13 @@
 import { parseArgs } from 'node:util';
 import { UsageError } from '../errors.js';
-import { defaults, fromText, type Option, type OptionSet, type OptionValues } from './option.js';
+import {
+  defaults,
+  fromText,
+  shown,
+  type Option,
+  type OptionSet,
+  type OptionValues,
+} from './option.js';
 
 /** Prefix of the variables that set options: `--media-root` ← `FRAMEWISE_MEDIA_ROOT`. */
 export const ENV_PREFIX = 'FRAMEWISE_';
@@ -98,9 +105,7 @@ function readOption(option: Option, given: string | boolean | undefined, env: No
   const value = typeof source.raw === 'string' ? fromText(option.kind, source.raw) : source.raw;
   const result = option.schema.safeParse(value);
   if (!result.success) {
-    throw new UsageError(
-      `${source.name} must be ${option.rule}, got ${JSON.stringify(source.raw)}`,
-    );
+    throw new UsageError(`${source.name} must be ${option.rule}, got ${shown(source.raw)}`);
   }
   return result.data;
 }

@@ -55,6 +55,7 @@ export const ENCODER_OPTIONS = {
   }),
   threads: integer('threads', {
     min: 0,
+    max: 256,
     valueName: '<n>',
     help: 'encoder threads: ONNX Runtime intra-op threads, or TensorFlow.js worker threads each with its own copy of the model (0 encodes on the main thread)',
     defaultText:

@@ -14,10 +14,26 @@ export const HEAD_MODES = ['window', 'stateful'] as const;
 /** How the recurrent head runs. */
 export type HeadMode = (typeof HEAD_MODES)[number];
 
+/**
+ * Most frames per window: far beyond any recurrent head's training windows, and what keeps a
+ * window's embeddings and the warm-up within memory.
+ */
+export const MAX_WINDOW = 1024;
+
+/** Longest start or duration, in seconds: 115 days, more than any file's length. */
+export const MAX_SECONDS = 10_000_000;
+
+/** Shortest duration, in seconds: ffmpeg takes times to the microsecond; a millisecond is less than a frame. */
+export const MIN_DURATION_SEC = 0.001;
+
+/** Lowest `--fps`: one frame in about 17 minutes. */
+export const MIN_FPS = 0.001;
+
 /** Options of one labeling run that a queue job carries: each has a payload field. */
 export const JOB_LABEL_OPTIONS = {
   window: integer('window', {
     min: 1,
+    max: MAX_WINDOW,
     valueName: '<N>',
     help: 'frames per window',
     defaultText: "the model's time dimension, else window in framewise.json, else 4",
@@ -25,14 +41,15 @@ export const JOB_LABEL_OPTIONS = {
   }),
   stride: integer('stride', {
     min: 1,
+    max: 1_000_000,
     default: 1,
     valueName: '<S>',
     help: "frames from one window's end to the next",
     field: 'stride',
   }),
   fps: number('fps', {
-    min: 0,
-    exclusiveMin: true,
+    min: MIN_FPS,
+    max: 1000,
     valueName: '<F>',
     help: 'sample the video at F frames per second',
     defaultText: "the video's own rate",
@@ -45,14 +62,15 @@ export const JOB_LABEL_OPTIONS = {
   }),
   startSec: number('start', {
     min: 0,
+    max: MAX_SECONDS,
     valueName: '<sec>',
     help: 'start of the part to label, in seconds from the start of the input',
     defaultText: '0',
     field: 'start',
   }),
   durationSec: number('duration', {
-    min: 0,
-    exclusiveMin: true,
+    min: MIN_DURATION_SEC,
+    max: MAX_SECONDS,
     valueName: '<sec>',
     help: 'length of the part to label, in seconds',
     defaultText: 'all',
@@ -69,6 +87,7 @@ export const JOB_LABEL_OPTIONS = {
 export const LOCAL_LABEL_OPTIONS = {
   batch: integer('batch', {
     min: 1,
+    max: 1024,
     default: 16,
     valueName: '<B>',
     help: 'frames per encoder batch',

@@ -16,6 +16,7 @@ export const LIVE_OPTION = {
 export const LIVE_SETTINGS = {
   watchdogMs: integer('watchdog', {
     min: MIN_WATCHDOG_MS,
+    max: 3_600_000,
     valueName: '<ms>',
     help: 'restart ffmpeg when no frame came for this long, in milliseconds',
     defaultText: String(LIVE_DEFAULTS.watchdogMs),
@@ -24,6 +25,7 @@ export const LIVE_SETTINGS = {
   }),
   maxReconnects: integer('max-reconnects', {
     min: 0,
+    max: 1_000_000,
     valueName: '<n>',
     help: 'fail after this many consecutive failed reconnects',
     defaultText: 'unlimited',
@@ -32,6 +34,7 @@ export const LIVE_SETTINGS = {
   }),
   maxLagMs: integer('max-lag', {
     min: 0,
+    max: 3_600_000,
     valueName: '<ms>',
     help: 'while labeling falls behind (--overload drop), drop frames captured longer ago than this, in milliseconds',
     defaultText: String(LIVE_DEFAULTS.maxLagMs),

@@ -58,8 +58,11 @@ interface NumberSpec<F extends string | undefined> extends ValueSpec<F> {
   readonly min: number;
   /** Whether `min` itself is refused. @defaultValue false */
   readonly exclusiveMin?: boolean;
-  /** Largest value. */
-  readonly max?: number;
+  /**
+   * Largest value: every number has one, so that no value reaches a buffer size, a typed array
+   * or ffmpeg out of range (a job's fields come from any client).
+   */
+  readonly max: number;
   /** Whether `max` itself is refused. @defaultValue false */
   readonly exclusiveMax?: boolean;
 }
@@ -116,13 +119,11 @@ export function number(flag: string, spec: NumberSpec<string | undefined> & { de
 
 function withBounds(schema: z.ZodNumber, spec: NumberSpec<string | undefined>): z.ZodNumber {
   const low = spec.exclusiveMin === true ? schema.gt(spec.min) : schema.gte(spec.min);
-  if (spec.max === undefined) return low;
   return spec.exclusiveMax === true ? low.lt(spec.max) : low.lte(spec.max);
 }
 
 function bounds(spec: NumberSpec<string | undefined>): string {
   const low = `${spec.exclusiveMin === true ? '>' : '>='} ${spec.min}`;
-  if (spec.max === undefined) return low;
   return `${low} and ${spec.exclusiveMax === true ? '<' : '<='} ${spec.max}`;
 }
 
@@ -153,7 +154,12 @@ interface TextSpec<F extends string | undefined> extends ValueSpec<F> {
   readonly pattern?: RegExp;
   /** What `pattern` asks for, for messages. */
   readonly rule?: string;
+  /** Longest text accepted. @defaultValue {@link MAX_TEXT_LENGTH} */
+  readonly maxLength?: number;
 }
+
+/** Longest value of a text option by default: paths, URLs, names. */
+export const MAX_TEXT_LENGTH = 4096;
 
 /** Free text, optionally matching a pattern (described by `rule`). */
 export function text<const F extends string | undefined = undefined>(
@@ -165,8 +171,12 @@ export function text<const F extends string | undefined = undefined>(
   spec: TextSpec<F>,
 ): Option<string | undefined, F>;
 export function text(flag: string, spec: TextSpec<string | undefined> & { default?: string }) {
-  const schema = spec.pattern === undefined ? z.string().min(1) : z.string().regex(spec.pattern);
-  return option(flag, 'text', schema, spec.rule ?? 'a non-empty string', spec, spec.default);
+  const max = spec.maxLength ?? MAX_TEXT_LENGTH;
+  const schema = (
+    spec.pattern === undefined ? z.string().min(1) : z.string().regex(spec.pattern)
+  ).max(max);
+  const rule = `${spec.rule ?? 'a non-empty string'}, at most ${max} characters`;
+  return option(flag, 'text', schema, rule, spec, spec.default);
 }
 
 /**
@@ -243,7 +253,7 @@ export function parseOptions<S extends OptionSet>(
     const value = (given as Record<string, unknown>)[key];
     const result = option.schema.safeParse(value);
     if (!result.success) {
-      throw new UsageError(`${key} must be ${option.rule}, got ${JSON.stringify(value)}`);
+      throw new UsageError(`${key} must be ${option.rule}, got ${shown(value)}`);
     }
     values[key] = result.data;
   }
@@ -291,3 +301,17 @@ const BOOLEAN_TEXT: Readonly<Record<string, boolean>> = {
   no: false,
   off: false,
 };
+
+/**
+ * A value as an error message quotes it: its JSON, cut after `max` characters with the full
+ * length told, so that a huge value (a job field from any client) cannot flood a message or a
+ * log line.
+ */
+export function shown(value: unknown, max = 100): string {
+  return clip(JSON.stringify(value) ?? String(value), max);
+}
+
+/** Text cut after `max` characters, with its full length told. */
+export function clip(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max)}… (${text.length} characters)`;
+}

@@ -1,7 +1,14 @@
 import { z } from 'zod';
 import { UsageError } from '../errors.js';
 import { checkRequirements } from './command-line.js';
-import type { Option, OptionSet, OptionValues, PayloadOf } from './option.js';
+import {
+  clip,
+  shown,
+  type Option,
+  type OptionSet,
+  type OptionValues,
+  type PayloadOf,
+} from './option.js';
 
 /** A JSON Schema document, as `z.toJSONSchema` writes it. */
 export type JsonSchema = Record<string, unknown>;
@@ -21,7 +28,7 @@ export function parsePayload<S extends OptionSet>(
   const unknown = Object.keys(payload).filter((key) => !fields.includes(key));
   if (unknown.length > 0) {
     throw new UsageError(
-      `${context.name} has unknown fields ${unknown.join(', ')}; allowed: ${fields.join(', ')}`,
+      `${context.name} has unknown fields ${clip(unknown.join(', '), 200)}; allowed: ${fields.join(', ')}`,
     );
   }
   const values: Record<string, unknown> = {};
@@ -30,7 +37,7 @@ export function parsePayload<S extends OptionSet>(
     const result = option.schema.safeParse(raw);
     if (!result.success) {
       throw new UsageError(
-        `${context.name} ${option.field} must be ${option.rule}, got ${JSON.stringify(raw)}`,
+        `${context.name} ${option.field} must be ${option.rule}, got ${shown(raw)}`,
       );
     }
     values[key] = result.data;

@@ -1,4 +1,5 @@
 import { JOB_LABEL_OPTIONS } from './label-options.js';
+import { MAX_WINDOW } from './label-options.js';
 import { flag, integer, number, text } from './option.js';
 
 /** A folder of videos and their annotations: what `train` learns from and `evaluate` scores. */
@@ -27,38 +28,50 @@ export const TRAIN_OPTIONS = {
   }),
   window: integer('window', {
     min: 1,
+    max: MAX_WINDOW,
     valueName: '<N>',
     help: 'frames per window',
     defaultText: "the --init model's, else 4",
   }),
   size: integer('size', {
     min: 8,
+    max: 1024,
     default: 99,
     valueName: '<px>',
     help: 'frame side of a new model',
   }),
   stride: integer('stride', {
     min: 1,
+    max: 1_000_000,
     default: 1,
     valueName: '<S>',
     help: 'frames between training windows',
   }),
   fps: number('fps', {
     min: 0,
+    max: 1000,
     exclusiveMin: true,
     valueName: '<F>',
     help: 'sample the videos at F frames per second',
     defaultText: "each video's rate",
   }),
-  epochs: integer('epochs', { min: 1, default: 30, valueName: '<n>', help: 'most epochs' }),
+  epochs: integer('epochs', {
+    min: 1,
+    max: 100_000,
+    default: 30,
+    valueName: '<n>',
+    help: 'most epochs',
+  }),
   batchSize: integer('batch-size', {
     min: 1,
+    max: 4096,
     default: 32,
     valueName: '<n>',
     help: 'windows per step',
   }),
   learningRate: number('learning-rate', {
     min: 0,
+    max: 10,
     exclusiveMin: true,
     default: 0.003,
     valueName: '<lr>',
@@ -66,6 +79,7 @@ export const TRAIN_OPTIONS = {
   }),
   patience: integer('patience', {
     min: 1,
+    max: 100_000,
     default: 5,
     valueName: '<n>',
     help: 'epochs without a better validation loss before stopping (the best epoch is kept)',
@@ -81,12 +95,14 @@ export const TRAIN_OPTIONS = {
   }),
   seed: integer('seed', {
     min: 0,
+    max: 2 ** 31 - 1,
     default: 1,
     valueName: '<n>',
     help: "seed of the split and of a new model's weights",
   }),
   balance: number('balance', {
     min: 0,
+    max: 1000,
     default: 1,
     valueName: '<p>',
     help: 'class weights (windows / class windows)^p: 1 weighs the classes equally, 0 each window equally',
@@ -110,6 +126,7 @@ export const EVALUATE_OPTIONS = {
   }),
   toleranceSec: number('tolerance', {
     min: 0,
+    max: 60,
     default: 0.5,
     valueName: '<sec>',
     help: 'largest distance of a matching detection',
@@ -117,6 +134,7 @@ export const EVALUATE_OPTIONS = {
   // PySceneDetect's minimum scene length on its command line.
   minGapSec: number('min-gap', {
     min: 0,
+    max: 3600,
     default: 0.6,
     valueName: '<sec>',
     help: 'of detections closer than this, only the most confident counts; 0 counts all',

@@ -9,30 +9,35 @@ const WEEK_SEC = 7 * 24 * 3600;
 export const WORKER_OPTIONS = {
   concurrency: integer('concurrency', {
     min: 1,
+    max: 256,
     default: 1,
     valueName: '<C>',
     help: 'jobs run at once in this process; they share one loaded model',
   }),
   lockDurationMs: integer('lock-duration', {
     min: 1000,
+    max: 3_600_000,
     default: 30_000,
     valueName: '<ms>',
     help: "a job's lock without renewal before it counts as stalled (BullMQ lockDuration)",
   }),
   stalledIntervalMs: integer('stalled-interval', {
     min: 1000,
+    max: 3_600_000,
     default: 30_000,
     valueName: '<ms>',
     help: 'how often stalled jobs are looked for (BullMQ stalledInterval)',
   }),
   shutdownGraceMs: integer('shutdown-grace', {
     min: 0,
+    max: 3_600_000,
     default: 25_000,
     valueName: '<ms>',
     help: 'on SIGTERM or SIGINT, how long running jobs may finish before they are handed back',
   }),
   labelsTtlSec: integer('labels-ttl', {
     min: 1,
+    max: 365 * 86_400,
     default: WEEK_SEC,
     valueName: '<sec>',
     help: "how long a job's labels stream is kept after the job ends",
@@ -40,6 +45,7 @@ export const WORKER_OPTIONS = {
   }),
   checkpointIntervalMs: integer('checkpoint-interval', {
     min: 100,
+    max: 3_600_000,
     default: 5000,
     valueName: '<ms>',
     help: "how often a running job's position is saved, to resume it elsewhere after a crash",

@@ -52,6 +52,12 @@ const NETWORK_KINDS: ReadonlyMap<string, Exclude<InputKind, 'file'>> = new Map([
   ['rtmp', 'rtmp'],
 ]);
 
+/**
+ * Longest input accepted, in characters: far above any real path or signed URL (a presigned S3
+ * URL is about 1,500), far below what would make every step that reads it costly.
+ */
+export const MAX_INPUT_LENGTH = 8192;
+
 const ALLOWED = 'use an http, https, rtsp, rtsps or rtmp URL, or a local file under a media root';
 // C0 and C1 control characters: NUL cuts the string ffmpeg sees, line breaks forge log lines,
 // and WHATWG URL silently drops tabs and newlines.
@@ -61,7 +67,8 @@ const lookupAll: HostLookup = (host) => dnsLookup(host, { all: true, verbatim: t
 
 /**
  * Checks an input (a local path or a URL) against the URL policy before it is queued or handed
- * to ffmpeg, and says how ffmpeg must open it. Refused: empty inputs, inputs starting with `-`
+ * to ffmpeg, and says how ffmpeg must open it. Refused: empty inputs, inputs longer than
+ * {@link MAX_INPUT_LENGTH}, inputs starting with `-`
  * (ffmpeg would take them for options), control characters, schemes other than http, https,
  * rtsp, rtsps, rtmp and file (ffmpeg's `concat:`, `subfile:`, `pipe:`, `data:`, `hls+http:`…
  * can read local files or processes), local files outside every media root (after resolving
@@ -106,6 +113,11 @@ export async function checkInput(
 }
 
 function refuseMalformed(input: string): void {
+  if (input.length > MAX_INPUT_LENGTH) {
+    throw new UrlRefusedError(
+      `refused input of ${input.length} characters (${redactUrl(input.slice(0, 60))}…): inputs are at most ${MAX_INPUT_LENGTH} characters long`,
+    );
+  }
   if (input === '') {
     throw new UrlRefusedError(`refused input "": it is empty; ${ALLOWED}`);
   }

@@ -6,7 +6,8 @@ import {
   type LabelOptions,
 } from '../options/label-options.js';
 import { LIVE_OPTION, LIVE_SETTINGS, type LiveSettings } from '../options/live-options.js';
-import { valuesOf, type OptionValues, type PayloadOf } from '../options/option.js';
+import { shown, valuesOf, type OptionValues, type PayloadOf } from '../options/option.js';
+import { MAX_INPUT_LENGTH } from '../policy/url-policy.js';
 import { parsePayload, payloadJsonSchema, payloadOf, type JsonSchema } from '../options/payload.js';
 
 /**
@@ -17,11 +18,14 @@ export const VIDEO_JOB_OPTIONS = { ...JOB_LABEL_OPTIONS, ...LIVE_OPTION, ...LIVE
 
 /** The payload's own field beside the options: the input, checked by the URL policy. */
 const URL_FIELD = {
-  url: z.string().min(1).meta({
+  url: z.string().min(1).max(MAX_INPUT_LENGTH).meta({
     description:
       'the input: an absolute file path (under a worker media root) or an http, https, rtsp, rtsps or rtmp URL',
   }),
 };
+
+/** Largest payload a worker takes, as JSON: a job's fields are a URL and a few numbers. */
+export const MAX_PAYLOAD_BYTES = 16 * 1024;
 
 /** The `$id` of the payload's JSON Schema, published as the package's `schema/video-job.schema.json`. */
 export const VIDEO_JOB_SCHEMA_ID = 'urn:framewise:video-job';
@@ -47,14 +51,20 @@ export interface VideoJob {
  */
 export function parseVideoJob(data: unknown): VideoJob {
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
-    throw new UsageError(`job data must be an object with a url, got ${JSON.stringify(data)}`);
+    throw new UsageError(`job data must be an object with a url, got ${shown(data)}`);
+  }
+  const size = Buffer.byteLength(JSON.stringify(data));
+  if (size > MAX_PAYLOAD_BYTES) {
+    throw new UsageError(
+      `job data is ${size} bytes of JSON; a job takes at most ${MAX_PAYLOAD_BYTES} (a url and label options)`,
+    );
   }
   const record = data as Record<string, unknown>;
   const values = parsePayload(VIDEO_JOB_OPTIONS, record, { name: 'job data', fixed: ['url'] });
   const url = URL_FIELD.url.safeParse(record.url);
   if (!url.success) {
     throw new UsageError(
-      `job data url must be a non-empty string, got ${JSON.stringify(record.url)}`,
+      `job data url must be a non-empty string of at most ${MAX_INPUT_LENGTH} characters, got ${shown(record.url)}`,
     );
   }
   const options = { ...DEFAULT_LABEL_OPTIONS, ...valuesOf(values, JOB_LABEL_OPTIONS) };

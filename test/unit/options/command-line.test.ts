@@ -14,9 +14,9 @@ const COMMAND = {
   summary: 'a command for the tests',
   description: 'Tries options.',
   options: {
-    window: integer('window', { min: 1, valueName: '<N>', help: 'frames per window' }),
-    stride: integer('stride', { min: 1, default: 1, valueName: '<S>', help: 'stride' }),
-    fps: number('fps', { min: 0, exclusiveMin: true, valueName: '<F>', help: 'rate' }),
+    window: integer('window', { min: 1, max: 1024, valueName: '<N>', help: 'frames per window' }),
+    stride: integer('stride', { min: 1, max: 1024, default: 1, valueName: '<S>', help: 'stride' }),
+    fps: number('fps', { min: 0, max: 1000, exclusiveMin: true, valueName: '<F>', help: 'rate' }),
     mode: choice('mode', ['window', 'stateful'], { default: 'window', help: 'head mode' }),
     prefix: text('prefix', {
       pattern: /^\S+$/,
@@ -29,12 +29,19 @@ const COMMAND = {
     live: flag('live', { help: 'a live stream' }),
     watchdogMs: integer('watchdog', {
       min: 100,
+      max: 3_600_000,
       valueName: '<ms>',
       help: 'restart ffmpeg when no frame came for this long',
       defaultText: '10000',
       requires: 'live',
     }),
-    maxLagMs: integer('max-lag', { min: 0, valueName: '<ms>', help: 'lag', requires: 'live' }),
+    maxLagMs: integer('max-lag', {
+      min: 0,
+      max: 3_600_000,
+      valueName: '<ms>',
+      help: 'lag',
+      requires: 'live',
+    }),
   },
 } satisfies CommandSpec;
 
@@ -73,17 +80,17 @@ describe('parseCommandLine', () => {
   });
 
   it.each([
-    [['--window', '0'], {}, 'window must be an integer >= 1, got "0"'],
-    [['--window', ''], {}, 'window must be an integer >= 1, got ""'],
-    [['--window', '2.5'], {}, 'window must be an integer >= 1, got "2.5"'],
-    [['--fps', '0'], {}, 'fps must be a number > 0, got "0"'],
-    [['--fps', 'Infinity'], {}, 'fps must be a number > 0, got "Infinity"'],
+    [['--window', '0'], {}, 'window must be an integer >= 1 and <= 1024, got "0"'],
+    [['--window', ''], {}, 'window must be an integer >= 1 and <= 1024, got ""'],
+    [['--window', '2.5'], {}, 'window must be an integer >= 1 and <= 1024, got "2.5"'],
+    [['--fps', '0'], {}, 'fps must be a number > 0 and <= 1000, got "0"'],
+    [['--fps', 'Infinity'], {}, 'fps must be a number > 0 and <= 1000, got "Infinity"'],
     [['--mode', 'fast'], {}, 'mode must be one of window, stateful, got "fast"'],
-    [['--prefix', 'a b'], {}, 'prefix must be no spaces, got "a b"'],
+    [['--prefix', 'a b'], {}, 'prefix must be no spaces, at most 4096 characters, got "a b"'],
     [
       [],
       { FRAMEWISE_STRIDE: 'x' },
-      'stride (from FRAMEWISE_STRIDE) must be an integer >= 1, got "x"',
+      'stride (from FRAMEWISE_STRIDE) must be an integer >= 1 and <= 1024, got "x"',
     ],
     [[], { FRAMEWISE_LIVE: 'maybe' }, 'live (from FRAMEWISE_LIVE) must be a boolean, got "maybe"'],
   ])('refuses %j (env %j) naming the option, the rule and the value', (args, env, message) => {

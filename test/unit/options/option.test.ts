@@ -11,7 +11,9 @@ import {
 
 describe('option declarations', () => {
   it('say their rule, bounds included, for messages', () => {
-    expect(integer('n', { min: 1, valueName: '<n>', help: '' }).rule).toBe('an integer >= 1');
+    expect(integer('n', { min: 1, max: 9, valueName: '<n>', help: '' }).rule).toBe(
+      'an integer >= 1 and <= 9',
+    );
     expect(
       number('f', {
         min: 0,
@@ -26,18 +28,21 @@ describe('option declarations', () => {
   });
 
   it('show their default in help unless told otherwise', () => {
-    expect(integer('n', { min: 1, default: 16, valueName: '<n>', help: '' }).defaultText).toBe(
-      '16',
-    );
+    expect(
+      integer('n', { min: 1, max: 99, default: 16, valueName: '<n>', help: '' }).defaultText,
+    ).toBe('16');
     const told = integer('n', {
       min: 1,
+      max: 9,
       default: 0,
       valueName: '<n>',
       help: '',
       defaultText: 'off',
     });
     expect(told.defaultText).toBe('off');
-    expect(integer('n', { min: 1, valueName: '<n>', help: '' }).defaultText).toBeUndefined();
+    expect(
+      integer('n', { min: 1, max: 9, valueName: '<n>', help: '' }).defaultText,
+    ).toBeUndefined();
   });
 
   it('fill a missing value with the default, or leave it undefined', () => {
@@ -79,8 +84,8 @@ describe('parseOptions', () => {
   });
 
   it.each([
-    [{ stride: 0 }, 'stride must be an integer >= 1, got 0'],
-    [{ startSec: -1 }, 'startSec must be a number >= 0, got -1'],
+    [{ stride: 0 }, 'stride must be an integer >= 1 and <= 1000000, got 0'],
+    [{ startSec: -1 }, 'startSec must be a number >= 0 and <= 10000000, got -1'],
     [{ overload: 'skip' }, 'overload must be one of block, drop, got "skip"'],
     [{ strides: 2 }, /unknown options strides; known: window, stride/],
   ])('refuses %j by name', (given, message) => {

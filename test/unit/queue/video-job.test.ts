@@ -64,15 +64,15 @@ describe('parseVideoJob', () => {
 
   it.each([
     [null, /job data must be an object with a url, got null/],
-    [{}, /url must be a non-empty string, got undefined/],
-    [{ url: 'a', window: 0 }, /window must be an integer >= 1, got 0/],
-    [{ url: 'a', stride: '2' }, /stride must be an integer >= 1, got "2"/],
+    [{}, /url must be a non-empty string of at most 8192 characters, got undefined/],
+    [{ url: 'a', window: 0 }, /window must be an integer >= 1 and <= 1024, got 0/],
+    [{ url: 'a', stride: '2' }, /stride must be an integer >= 1 and <= 1000000, got "2"/],
     [{ url: 'a', mode: 'fast' }, /mode must be one of window, stateful, got "fast"/],
     [{ url: 'a', live: 'yes' }, /live must be a boolean, got "yes"/],
     [{ url: 'a', shell: 'rm -rf /' }, /unknown fields shell/],
     [{ url: 'a', overload: 'skip' }, /overload must be one of block, drop, got "skip"/],
-    [{ url: 'a', live: true, maxReconnects: -1 }, /maxReconnects must be an integer >= 0, got -1/],
-    [{ url: 'a', live: true, watchdog: 5 }, /watchdog must be an integer >= 100, got 5/],
+    [{ url: 'a', live: true, maxReconnects: -1 }, /maxReconnects must be an integer >= 0 and <= 1000000, got -1/],
+    [{ url: 'a', live: true, watchdog: 5 }, /watchdog must be an integer >= 100 and <= 3600000, got 5/],
     [{ url: 'a', maxReconnects: 3 }, /maxReconnects applies only with live: set "live": true/],
     [
       { url: 'a', live: false, watchdog: 500, maxLag: 10 },
