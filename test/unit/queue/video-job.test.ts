@@ -71,8 +71,14 @@ describe('parseVideoJob', () => {
     [{ url: 'a', live: 'yes' }, /live must be a boolean, got "yes"/],
     [{ url: 'a', shell: 'rm -rf /' }, /unknown fields shell/],
     [{ url: 'a', overload: 'skip' }, /overload must be one of block, drop, got "skip"/],
-    [{ url: 'a', live: true, maxReconnects: -1 }, /maxReconnects must be an integer >= 0 and <= 1000000, got -1/],
-    [{ url: 'a', live: true, watchdog: 5 }, /watchdog must be an integer >= 100 and <= 3600000, got 5/],
+    [
+      { url: 'a', live: true, maxReconnects: -1 },
+      /maxReconnects must be an integer >= 0 and <= 1000000, got -1/,
+    ],
+    [
+      { url: 'a', live: true, watchdog: 5 },
+      /watchdog must be an integer >= 100 and <= 3600000, got 5/,
+    ],
     [{ url: 'a', maxReconnects: 3 }, /maxReconnects applies only with live: set "live": true/],
     [
       { url: 'a', live: false, watchdog: 500, maxLag: 10 },
