@@ -12,6 +12,7 @@ export type FramewiseErrorCode =
   | 'FW_ERR_NO_VIDEO_STREAM'
   | 'FW_ERR_CORRUPT_INPUT'
   | 'FW_ERR_UNKNOWN_PROTOCOL'
+  | 'FW_ERR_INPUT_TOO_LARGE'
   | 'FW_ERR_URL_REFUSED'
   | 'FW_ERR_NETWORK'
   | 'FW_ERR_FFMPEG_NOT_FOUND'
@@ -65,7 +66,8 @@ export type InputErrorCode =
   | 'FW_ERR_NOT_A_VIDEO'
   | 'FW_ERR_NO_VIDEO_STREAM'
   | 'FW_ERR_CORRUPT_INPUT'
-  | 'FW_ERR_UNKNOWN_PROTOCOL';
+  | 'FW_ERR_UNKNOWN_PROTOCOL'
+  | 'FW_ERR_INPUT_TOO_LARGE';
 
 /** The input (file or URL) cannot be labeled as given. CLI exit status 2. */
 export class InputError extends FramewiseError {

@@ -10,6 +10,7 @@ import { LIVE_SETTINGS, type LiveSettings } from '../options/live-options.js';
 import { valuesOf } from '../options/option.js';
 import type { Gap } from '../pipeline/label-frames.js';
 import { emptyCounters } from '../pipeline/label-frames.js';
+import { whyNoLabels } from '../pipeline/label-counters.js';
 import { labelVideo } from '../pipeline/label-video.js';
 import { JsonlSink } from '../output/jsonl-sink.js';
 import type { LabelSink } from '../output/label-sink.js';
@@ -90,11 +91,20 @@ export async function labelCommand(args: readonly string[], io: CommandIo): Prom
   await ffmpegFound;
   const counters = emptyCounters();
   const progress = io.stderr.isTTY === true ? new ProgressBar(io.stderr) : undefined;
+  // Output while the bar may be drawn on the same terminal goes above it.
+  const shared = progress !== undefined && io.stdout.isTTY === true;
+  const above = (write: () => unknown): Promise<unknown> =>
+    progress === undefined ? Promise.resolve(write()) : progress.above(write);
+  const output = (write: () => Promise<void>): Promise<unknown> =>
+    shared ? above(write) : write();
   let source: FrameSource | undefined;
   const started = performance.now();
   let ended = started;
   try {
-    const live = settings === undefined ? undefined : liveOptions(settings, io);
+    const live =
+      settings === undefined
+        ? undefined
+        : liveOptions(settings, (text) => void above(() => io.stderr.write(text)));
     const labels = labelVideo(input, model, options, {
       signal: io.signal,
       counters,
@@ -105,7 +115,8 @@ export async function labelCommand(args: readonly string[], io: CommandIo): Prom
         : {
             live,
             keepStateOverGaps: settings?.keepStateOverGaps === true,
-            onGap: (gap: Gap) => void sink.writeGap?.(gap).catch(() => undefined),
+            onGap: (gap: Gap) =>
+              void output(async () => sink.writeGap?.(gap)).catch(() => undefined),
           }),
     });
     for await (const label of labels) {
@@ -114,8 +125,11 @@ export async function labelCommand(args: readonly string[], io: CommandIo): Prom
         totalSeconds(source, options),
         counters.frames,
       );
-      await sink.write(label);
+      await output(() => sink.write(label));
     }
+    const none = whyNoLabels(counters, options.window ?? model.defaultWindow);
+    if (none !== undefined)
+      await above(() => io.stderr.write(`framewise label: warning: no labels: ${none}\n`));
   } finally {
     progress?.clear();
     try {
@@ -146,13 +160,11 @@ export async function labelCommand(args: readonly string[], io: CommandIo): Prom
   return 0;
 }
 
-function liveOptions(settings: LiveSettings, io: CommandIo): LiveOptions {
+function liveOptions(settings: LiveSettings, note: (text: string) => void): LiveOptions {
   return {
     ...settings,
     onReconnect: (attempt, reason) =>
-      io.stderr.write(
-        `framewise label: live source stopped (${reason}); reconnect attempt ${attempt}\n`,
-      ),
+      note(`framewise label: live source stopped (${reason}); reconnect attempt ${attempt}\n`),
   };
 }
 

@@ -10,6 +10,7 @@ const BAR_WIDTH = 30;
 export class ProgressBar {
   private lastDraw = 0;
   private drawn = false;
+  private line = '';
 
   constructor(
     private readonly stream: NodeJS.WriteStream,
@@ -37,7 +38,23 @@ export class ProgressBar {
     } else {
       line = `${t.toFixed(1)} s  ${frames} frames  ${fps.toFixed(0)} frames/s`;
     }
-    this.stream.write(`\r${line.slice(0, Math.max(10, (this.stream.columns ?? 80) - 1))}\x1b[K`);
+    this.line = line.slice(0, Math.max(10, (this.stream.columns ?? 80) - 1));
+    this.draw();
+  }
+
+  /**
+   * Writes output to the same terminal without garbling it: clears the bar's line, runs
+   * `write` (a line on stdout or stderr), then draws the bar again below it.
+   */
+  async above(write: () => unknown): Promise<void> {
+    const wasDrawn = this.drawn;
+    this.clear();
+    await write();
+    if (wasDrawn) this.draw();
+  }
+
+  private draw(): void {
+    this.stream.write(`\r${this.line}\x1b[K`);
     this.drawn = true;
   }
 

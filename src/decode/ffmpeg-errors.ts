@@ -52,6 +52,18 @@ const RULES: readonly Rule[] = [
           `unknown protocol in input ${c.input}; give a file path (./name if it contains ':') or an http(s), rtsp, rtmp or hls URL`,
         )
       : undefined,
+  (line, c) => {
+    // `[hls @ 0x…] Format not on whitelist '…'`: a local file that is a playlist or a list.
+    const format = /^\[([^\s@]+) @ [^\]]*\] Format not on whitelist/.exec(line)?.[1];
+    if (format === undefined) return undefined;
+    if (format.split(',').some((name) => TEXT_FORMATS.has(name))) {
+      return notAVideo(c, `ffmpeg reads it as text, format ${format}`);
+    }
+    return notAVideo(
+      c,
+      `its format is ${format}: a playlist, file list or image sequence, which framewise does not read from a local file`,
+    );
+  },
   (line, c) =>
     /detected only with low score/.test(line)
       ? notAVideo(c, 'ffmpeg does not recognise its format')
@@ -163,6 +175,24 @@ export function rejectTextInput(info: SourceInfo, inputName: string): InputError
   return new InputError(
     'FW_ERR_NOT_A_VIDEO',
     `input is not a video: ${inputName} (ffmpeg reads it as text, format ${format || codec}); give a video file`,
+  );
+}
+
+/**
+ * Refuses an input whose frames are larger than `maxPixels` (width × height as ffmpeg reads
+ * them), else undefined: decoding it would take memory without bound, or give no frame.
+ */
+export function rejectLargeFrames(
+  info: SourceInfo,
+  inputName: string,
+  maxPixels: number,
+): InputError | undefined {
+  const { width, height } = info;
+  if (width === undefined || height === undefined || width * height <= maxPixels) return undefined;
+  return new InputError(
+    'FW_ERR_INPUT_TOO_LARGE',
+    `input frames are too large: ${inputName} is ${width}×${height} (${width * height} pixels), ` +
+      `framewise takes at most ${maxPixels}; scale the video down first`,
   );
 }
 

@@ -101,7 +101,20 @@ export interface FrameSourceOptions {
    * @defaultValue always behind: the high-water mark alone decides
    */
   readonly readerBehind?: () => boolean;
+  /**
+   * Largest input frame accepted, in pixels (width × height before scaling): a larger one is
+   * refused with `FW_ERR_INPUT_TOO_LARGE` as soon as ffmpeg has read the input's header.
+   * @defaultValue {@link MAX_INPUT_PIXELS}
+   */
+  readonly maxInputPixels?: number;
 }
+
+/**
+ * Default of {@link FrameSourceOptions.maxInputPixels}: 8192 × 8192, above 8K video (7680 ×
+ * 4320 and 8192 × 4320). ffmpeg's decoders take frames up to 16384 × 16384 and more, and give
+ * no frame at all for some sizes, a gigabyte of memory for others.
+ */
+export const MAX_INPUT_PIXELS = 8192 * 8192;
 
 /** Largest accepted frame side, in pixels: one 8192×8192 RGB frame is already 192 MiB. */
 export const MAX_FRAME_SIDE = 8192;
@@ -126,6 +139,7 @@ export const FRAME_SOURCE_DEFAULTS = {
   highWaterFrames: 64,
   overload: 'block',
   arrivalTimes: false,
+  maxInputPixels: MAX_INPUT_PIXELS,
 } as const satisfies Partial<FrameSourceOptions>;
 
 /** {@link FrameSourceOptions} with defaults applied and every field checked. */

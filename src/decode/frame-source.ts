@@ -2,7 +2,12 @@ import type { ChildProcess } from 'node:child_process';
 import { AbortError, FfmpegError, UsageError, type FramewiseError } from '../errors.js';
 import { checkLocalInput } from './check-local-input.js';
 import { buildFfmpegArgs } from './ffmpeg-args.js';
-import { classifyFfmpegFailure, detectEarlyEnd, rejectTextInput } from './ffmpeg-errors.js';
+import {
+  classifyFfmpegFailure,
+  detectEarlyEnd,
+  rejectLargeFrames,
+  rejectTextInput,
+} from './ffmpeg-errors.js';
 import { FfmpegStderr } from './ffmpeg-stderr.js';
 import { findFfmpeg, type FfmpegBinary } from './find-ffmpeg.js';
 import type { Frame } from './frame.js';
@@ -14,6 +19,7 @@ import {
 } from './frame-source-options.js';
 import { FrameSlicer } from './frame-slicer.js';
 import { resolveInput, type InputLocation } from '../policy/input-location.js';
+import { LOCAL_INPUT_ARGS } from './local-formats.js';
 import type { SourceInfo } from './source-info.js';
 import { spawnFfmpeg } from './spawn-ffmpeg.js';
 import { terminateChild } from './terminate-child.js';
@@ -102,6 +108,11 @@ export class FrameSource implements AsyncIterable<Frame> {
     throwIfAborted(resolved.signal, location.input);
     const args = buildFfmpegArgs({
       ...resolved,
+      // A local file may only be a video container, never a playlist naming other files.
+      inputArgs:
+        location.path === undefined
+          ? resolved.inputArgs
+          : [...LOCAL_INPUT_ARGS, ...resolved.inputArgs],
       input: location.ffmpegInput,
       decodeAheadFrames: ffmpeg.fifoMuxer ? resolved.decodeAheadFrames : 0,
     });
@@ -290,7 +301,9 @@ export class FrameSource implements AsyncIterable<Frame> {
 
   private onHeader(info: SourceInfo): void {
     if (this.options.fps === undefined) this.pairer.setFrameRate(info.fps);
-    const notVideo = rejectTextInput(info, this.location.input);
+    const notVideo =
+      rejectTextInput(info, this.location.input) ??
+      rejectLargeFrames(info, this.location.input, this.options.maxInputPixels);
     if (notVideo !== undefined && this.earlyError === undefined) {
       this.earlyError = notVideo;
       void this.terminate();

@@ -35,3 +35,20 @@ export interface LabelCounters {
 export function emptyCounters(): LabelCounters {
   return { frames: 0, windows: 0, encoded: 0, cacheHits: 0, dropped: 0, gaps: 0 };
 }
+
+/**
+ * Why a finished run gave no label, for a warning (a run without labels is not an error, but
+ * must not pass in silence), or undefined when it gave some.
+ *
+ * @param window - The run's frames per window.
+ */
+export function whyNoLabels(
+  counters: Pick<LabelCounters, 'frames' | 'windows'>,
+  window: number,
+): string | undefined {
+  if (counters.windows > 0) return undefined;
+  if (counters.frames === 0) {
+    return 'the input gave no frames: a start past its end, an --fps too low for its length, or nothing ffmpeg could decode';
+  }
+  return `the input gave ${counters.frames} frame${counters.frames === 1 ? '' : 's'}, fewer than one window of ${window}`;
+}

@@ -1,4 +1,5 @@
 import { Queue, UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
+import { whyNoLabels } from '../pipeline/label-counters.js';
 import type { Redis } from 'ioredis';
 import { FramewiseError } from '../errors.js';
 import type { JobOutcome } from '../metrics/job-outcome.js';
@@ -216,6 +217,8 @@ export class VideoWorker {
         ...(metrics === undefined ? {} : { metrics: metrics.job }),
       });
       outcome = 'completed';
+      const none = whyNoLabels(summary, options.window ?? this.options.model.defaultWindow);
+      if (none !== undefined) logger.warn({ reason: none }, 'job gave no labels');
       return summary;
     } catch (error) {
       const thrown = await this.jobError(error, job, token, signal);

@@ -112,6 +112,6 @@ describe('framewise evaluate', () => {
     expect(await run([])).toMatchObject({ events: 2, detected: 1, truePositives: 1 });
     const refused = await runCli(['evaluate', '--data', data, '--min-gap=-1']);
     expect(refused.code).toBe(2);
-    expect(refused.stderr).toMatch(/min-gap must be a number >= 0, got "-1"/);
+    expect(refused.stderr).toMatch(/min-gap must be a number >= 0 and <= 3600, got "-1"/);
   });
 });
