@@ -14,6 +14,7 @@ import { addRates, eventsFromLabels, matchEvents } from '../train/match-events.j
 import { suppressCloseEvents } from '../train/suppress-close-events.js';
 import type { CommandIo } from './command-io.js';
 import { EVALUATE_COMMAND } from './command-specs.js';
+import { untilAborted } from './until-aborted.js';
 
 /** Runs `framewise evaluate`; resolves with the exit status. */
 export async function evaluateCommand(args: readonly string[], io: CommandIo): Promise<number> {
@@ -29,9 +30,11 @@ export async function evaluateCommand(args: readonly string[], io: CommandIo): P
   const options = { ...DEFAULT_LABEL_OPTIONS, ...valuesOf(values, EVALUATE_LABEL_OPTIONS) };
   const annotations = await readAnnotations(join(data, LABELS_CSV));
   await useBackend(values.backend);
-  const { model } = await openModel(values.model ?? bundledModelDir(), {
-    threads: DEFAULT_ONNX_THREADS,
-  });
+  const { model } = await untilAborted(
+    openModel(values.model ?? bundledModelDir(), { threads: DEFAULT_ONNX_THREADS }),
+    io.signal,
+    (late) => late.model.dispose(),
+  );
   if (!model.classNames?.includes(event)) {
     model.dispose();
     throw new UsageError(

@@ -21,6 +21,7 @@ import type { LiveOptions } from '../decode/live-frame-source.js';
 import { LABEL_COMMAND } from './command-specs.js';
 import type { CommandIo } from './command-io.js';
 import { startEncoder, type StartedEncoder } from './start-encoder.js';
+import { untilAborted } from './until-aborted.js';
 import { ProgressBar } from './progress-bar.js';
 
 /** Runs `framewise label`; resolves with the exit status. */
@@ -48,10 +49,12 @@ export async function labelCommand(args: readonly string[], io: CommandIo): Prom
       ? await useGpuBackend()
       : await useBackend(values.backend);
   const location = values.model ?? bundledModelDir();
-  const opened = await openModel(location, {
-    threads: values.threads ?? DEFAULT_ONNX_THREADS,
-    device: values.device,
-  });
+  // A model URL that does not answer must not make SIGINT/SIGTERM wait.
+  const opened = await untilAborted(
+    openModel(location, { threads: values.threads ?? DEFAULT_ONNX_THREADS, device: values.device }),
+    io.signal,
+    (late) => late.model.dispose(),
+  );
   const model = opened.model;
   const timeSteps = model.split.timeSteps;
   if (options.window !== undefined && timeSteps !== null && options.window !== timeSteps) {

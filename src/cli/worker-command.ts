@@ -21,6 +21,7 @@ import { waitForRedis } from '../queue/wait-for-redis.js';
 import type { CommandIo } from './command-io.js';
 import { WORKER_COMMAND } from './command-specs.js';
 import { startEncoder, type StartedEncoder } from './start-encoder.js';
+import { untilAborted } from './until-aborted.js';
 import { createWorkerLogger } from './worker-logger.js';
 
 /** Runs `framewise worker` until the process is told to stop; resolves with the exit status. */
@@ -50,10 +51,15 @@ export async function workerCommand(args: readonly string[], io: CommandIo): Pro
         ? await useGpuBackend()
         : await useBackend(values.backend);
     const location = values.model ?? bundledModelDir();
-    const opened = await openModel(location, {
-      threads: values.threads ?? DEFAULT_ONNX_THREADS,
-      device: values.device,
-    });
+    // A model URL that does not answer must not make SIGINT/SIGTERM wait.
+    const opened = await untilAborted(
+      openModel(location, {
+        threads: values.threads ?? DEFAULT_ONNX_THREADS,
+        device: values.device,
+      }),
+      io.signal,
+      (late) => late.model.dispose(),
+    );
     const model = opened.model;
     let started: StartedEncoder | undefined;
     // Stops the worker on SIGTERM/SIGINT, or when its encoder threads keep dying.

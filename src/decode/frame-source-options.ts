@@ -107,7 +107,17 @@ export interface FrameSourceOptions {
    * @defaultValue {@link MAX_INPUT_PIXELS}
    */
   readonly maxInputPixels?: number;
+  /**
+   * For an http(s) or rtmp input: how long ffmpeg waits for a connection, and for each read,
+   * before it fails with a (retryable) network error (`-rw_timeout`). A server that accepts and
+   * never answers, or stops sending, then ends the run instead of holding it for ever.
+   * @defaultValue {@link NETWORK_TIMEOUT_MS}
+   */
+  readonly networkTimeoutMs?: number;
 }
+
+/** Default of {@link FrameSourceOptions.networkTimeoutMs}: 30 s. */
+export const NETWORK_TIMEOUT_MS = 30_000;
 
 /**
  * Default of {@link FrameSourceOptions.maxInputPixels}: 8192 × 8192, above 8K video (7680 ×
@@ -140,6 +150,7 @@ export const FRAME_SOURCE_DEFAULTS = {
   overload: 'block',
   arrivalTimes: false,
   maxInputPixels: MAX_INPUT_PIXELS,
+  networkTimeoutMs: NETWORK_TIMEOUT_MS,
 } as const satisfies Partial<FrameSourceOptions>;
 
 /** {@link FrameSourceOptions} with defaults applied and every field checked. */

@@ -24,6 +24,22 @@ import type { SourceInfo } from './source-info.js';
 import { spawnFfmpeg } from './spawn-ffmpeg.js';
 import { terminateChild } from './terminate-child.js';
 
+/**
+ * Input options for where the input is: a local file may only be a video container, never a
+ * playlist naming other files; a stream over http(s) or rtmp gives up when the network stalls.
+ */
+function locationArgs(
+  location: InputLocation,
+  options: ResolvedFrameSourceOptions,
+): readonly string[] {
+  if (location.path !== undefined) return LOCAL_INPUT_ARGS;
+  if (!TIMED_PROTOCOLS.has(location.protocol ?? '')) return [];
+  return ['-rw_timeout', String(Math.round(options.networkTimeoutMs * 1000))];
+}
+
+/** Protocols whose connections and reads `-rw_timeout` bounds. */
+const TIMED_PROTOCOLS = new Set(['http', 'https', 'rtmp', 'rtmps']);
+
 /** Frames the async iterator asks {@link FrameSource.read} for at a time. */
 const ITERATOR_BATCH = 16;
 
@@ -109,10 +125,7 @@ export class FrameSource implements AsyncIterable<Frame> {
     const args = buildFfmpegArgs({
       ...resolved,
       // A local file may only be a video container, never a playlist naming other files.
-      inputArgs:
-        location.path === undefined
-          ? resolved.inputArgs
-          : [...LOCAL_INPUT_ARGS, ...resolved.inputArgs],
+      inputArgs: [...locationArgs(location, resolved), ...resolved.inputArgs],
       input: location.ffmpegInput,
       decodeAheadFrames: ffmpeg.fifoMuxer ? resolved.decodeAheadFrames : 0,
     });
