@@ -188,7 +188,7 @@ describe('framewise label', () => {
       [
         '--window 0',
         async () => ['label', video, '--window', '0'],
-        /window must be an integer >= 1 and <= 1024, got "0"/
+        /window must be an integer >= 1 and <= 1024, got "0"/,
       ],
       [
         'an unknown option',

@@ -1,13 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { ProgressBar } from '../../../src/cli/progress-bar.js';
 
+const ERASE_LINE = '\x1b[K';
+
 /** A terminal as far as the bar uses one: text, `\r`, `\n` and erase-to-end-of-line. */
 class Terminal {
   readonly lines: string[] = [''];
   private column = 0;
 
   feed(text: string): void {
-    for (const part of text.split(/(\r|\n|\x1b\[K)/)) {
+    for (const part of text
+      .split(ERASE_LINE)
+      .flatMap((piece, i) => (i === 0 ? [piece] : ['\x1b[K', piece]))
+      .flatMap((piece) => piece.split(/(\r|\n)/))) {
       if (part === '\r') this.column = 0;
       else if (part === '\n') {
         this.lines.push('');
