@@ -17,6 +17,14 @@ export async function nextBatch(
 }
 
 /**
+ * Whether the frames read before `error` should still be labeled: yes when the input failed
+ * (cut short, the network dropped), so that its end is not lost; no when the run was stopped.
+ */
+export function labelsBeforeFailure(error: unknown): boolean {
+  return !(error instanceof AbortError);
+}
+
+/**
  * True when `batch` does not continue the frames before it: an outage or dropped frames.
  * Sources only mark the first frame of a read, the head of their queue.
  */

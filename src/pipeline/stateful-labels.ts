@@ -5,6 +5,7 @@ import {
   noteBreaks,
   settleWhileReading,
   startEncoding,
+  labelsBeforeFailure,
   startReading,
   startsBreak,
   toLabel,
@@ -65,7 +66,14 @@ export async function* statefulLabels(
     for (;;) {
       const reading = startReading(reader, options);
       yield* settleWhileReading(reading, pending, settle);
-      const read = await reading;
+      let read: Frame[];
+      try {
+        read = await reading;
+      } catch (error) {
+        // What was read before the input failed is labeled, then the failure is reported.
+        if (labelsBeforeFailure(error)) while (pending.length > 0) yield* settle();
+        throw error;
+      }
       if (read.length === 0) break;
       counters.frames += read.length;
       // The resume frame was stepped before the interruption: its effect is in the state.

@@ -7,6 +7,7 @@ import {
   noteBreaks,
   settleWhileReading,
   startEncoding,
+  labelsBeforeFailure,
   startReading,
   startsBreak,
   toLabel,
@@ -101,7 +102,14 @@ export async function* windowLabels(
     for (;;) {
       const reading = startReading(reader, options);
       yield* settleWhileReading(reading, pending, settle);
-      const batch = await reading;
+      let batch: Frame[];
+      try {
+        batch = await reading;
+      } catch (error) {
+        // What was read before the input failed is labeled, then the failure is reported.
+        if (labelsBeforeFailure(error)) yield* flush();
+        throw error;
+      }
       if (batch.length === 0) break;
       counters.frames += batch.length;
       const broken = startsBreak(batch, last);

@@ -1,4 +1,5 @@
 import { Queue, UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
+import { clip } from '../options/option.js';
 import { whyNoLabels } from '../pipeline/label-counters.js';
 import type { Redis } from 'ioredis';
 import { FramewiseError } from '../errors.js';
@@ -251,13 +252,19 @@ export class VideoWorker {
 }
 
 /** The log fields of a job: its id and its input, password hidden. */
+/** Most characters of a job's url in its log lines. */
+const MAX_SHOWN = 300;
+
 function jobFields(job: Job<VideoJobData, JobSummary> | undefined): {
   jobId: string | undefined;
   source: string | undefined;
 } {
   // The payload may be anything another client wrote: only a string url is shown.
   const url: unknown = job?.data?.url;
-  return { jobId: job?.id, source: typeof url === 'string' ? redactUrl(url) : undefined };
+  // Cut first: a url of any length must not make each of the job's log lines as long.
+  const source =
+    typeof url === 'string' ? clip(redactUrl(url.slice(0, 2 * MAX_SHOWN)), MAX_SHOWN) : undefined;
+  return { jobId: job?.id, source };
 }
 
 /** How an attempt that threw `error` (as returned by `jobError`) ends, for the metrics. */
