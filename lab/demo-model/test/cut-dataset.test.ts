@@ -50,9 +50,10 @@ describe('makeCutDataset', () => {
 
       const frames = greyFrames(join(dir, 'video-000.mp4'));
       expect(frames).toHaveLength(2 * SHOT_FRAMES);
-      // A texture, not a flat colour (noise is off here).
+      // A texture, not a flat colour (noise is off here; ffmpeg 4.1 and 5.1 blur the grain
+      // differently: deviations of 3.5 to 6 for grain-blobs).
       for (const frame of [frames[0]!, frames[SHOT_FRAMES]!])
-        expect(standardDeviation(frame)).toBeGreaterThan(4);
+        expect(standardDeviation(frame)).toBeGreaterThan(2);
       // Frames change more across the cut than between two frames of one shot.
       const change = (a: number) =>
         frames[a]!.reduce((sum, v, i) => sum + Math.abs(v - frames[a - 1]![i]!), 0);

@@ -18,6 +18,8 @@ describe('resolveFrameSourceOptions', () => {
       decodeAheadFrames: MAX_DECODE_AHEAD_FRAMES,
     });
     expect(FRAME_SOURCE_DEFAULTS).toEqual({
+      maxInputPixels: 8192 * 8192,
+      networkTimeoutMs: 30_000,
       channelOrder: 'rgb',
       startSec: 0,
       firstIndex: 0,
