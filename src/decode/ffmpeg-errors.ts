@@ -121,6 +121,16 @@ export function classifyFfmpegFailure(context: FfmpegFailureContext): FramewiseE
       if (error !== undefined) return error;
     }
   }
+  if (
+    context.signal === 'SIGSEGV' &&
+    /^https:\/\/(?!\[|\d+\.\d+\.\d+\.\d+[:/])/i.test(context.input)
+  ) {
+    return new FfmpegError(
+      'FW_ERR_FFMPEG_FAILED',
+      `ffmpeg crashed (SIGSEGV) reading ${context.input}: some static ffmpeg builds (the bundled 4.1 among them) crash on https URLs with host names; install ffmpeg (apt-get install ffmpeg) or set FFMPEG_PATH to another build`,
+      { cause },
+    );
+  }
   if (context.signal !== null) {
     return new FfmpegError(
       'FW_ERR_FFMPEG_FAILED',

@@ -9,7 +9,10 @@ import type { FfmpegBinary } from './find-ffmpeg.js';
  * @throws {@link FfmpegError} `FW_ERR_FFMPEG_NOT_FOUND` when the binary cannot be started.
  */
 export function spawnFfmpeg(ffmpeg: FfmpegBinary, args: readonly string[]): Promise<ChildProcess> {
-  const child = spawn(ffmpeg.path, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(ffmpeg.path, args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: args.includes('-http_proxy') ? withoutNoProxy(process.env) : process.env,
+  });
   return new Promise((resolve, reject) => {
     child.once('spawn', () => resolve(child));
     child.once('error', (error) =>
@@ -22,4 +25,13 @@ export function spawnFfmpeg(ffmpeg: FfmpegBinary, args: readonly string[]): Prom
       ),
     );
   });
+}
+
+/**
+ * The environment without `no_proxy`: ffmpeg lets it bypass even an explicit `-http_proxy`, and
+ * the egress proxy must see every connection.
+ */
+function withoutNoProxy(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const { no_proxy: _lower, NO_PROXY: _upper, ...rest } = env;
+  return rest;
 }

@@ -31,12 +31,11 @@ const ALLOW_PRIVATE_HINT =
  * rtsp: and rtmp: URLs whose host WHATWG leaves unparsed. A name is resolved and refused if ANY
  * of its addresses is non-public, since ffmpeg may connect to any of them.
  *
- * DNS rebinding is not closed: ffmpeg resolves the name again when it connects, and a name
- * whose answers change between the two lookups can still reach a private address. Nor does the
- * check follow the source: HTTP redirects, hosts named in an HLS playlist and, with RTSP over
- * UDP, the `source=` address of the server's Transport reply are not checked. The protocol
- * whitelist keeps those on network protocols; keeping them off private networks needs a
- * network-level egress rule for the worker.
+ * This checks the first host only. A worker sends every http(s) connection of a job through its
+ * egress proxy (`EgressProxy`), which checks each one again and pins it to the address it
+ * checked: redirects, playlist entries and DNS rebinding are covered there. RTSP and RTMP
+ * connect by themselves: with RTSP over UDP the `source=` address of the server's Transport
+ * reply is not checked, and ffmpeg resolves the name again.
  *
  * @param url - The parsed input URL.
  * @param options - Whether private hosts are allowed, and how names are resolved.

@@ -8,9 +8,10 @@ const WHITELISTS: Readonly<Record<InputKind, string>> = {
   // whatever lies under a media root is trusted like the root.
   file: 'file',
   // An HLS playlist fetched over http may list https segments and the reverse; `crypto` decrypts
-  // AES-128 segments, `tls` and `tcp` carry https and http.
-  http: 'http,tcp,tls,https,crypto',
-  https: 'http,tcp,tls,https,crypto',
+  // AES-128 segments, `tls` and `tcp` carry https and http, `httpproxy` tunnels https through the
+  // worker's egress proxy.
+  http: 'http,tcp,tls,https,crypto,httpproxy',
+  https: 'http,tcp,tls,https,crypto,httpproxy',
   // RTSP negotiates RTP (or SRTP) over UDP, or interleaves it in the TCP control connection.
   rtsp: 'rtsp,rtp,srtp,udp,tcp',
   // As rtsp, with the control connection over TLS.

@@ -77,10 +77,9 @@ const lookupAll: HostLookup = (host) => dnsLookup(host, { all: true, verbatim: t
  *
  * ffmpeg gets the URL as WHATWG serialises it, so ffmpeg's own URL parser sees the same host
  * that was checked; it gets a local file by its real path, so a symlink swapped after the check
- * does not change the file read. Not covered (see `checkUrlHost`): DNS rebinding — ffmpeg
- * resolves the name again and may get another answer — and hosts reached through HTTP
- * redirects, HLS playlists or RTSP transport negotiation; the protocol whitelist in
- * `inputArgs` confines those to network protocols.
+ * does not change the file read. This checks the first host; the worker's egress proxy checks
+ * every later http(s) connection (redirects, playlists, DNS rebinding; see `checkUrlHost`), and
+ * the protocol whitelist in `inputArgs` keeps them all on network protocols.
  *
  * @param input - A path (relative ones resolved against `cwd`), a `file://` URL or a URL.
  * @param policy - Media roots, whether private hosts are allowed, and the DNS lookup.

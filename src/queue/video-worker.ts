@@ -1,8 +1,9 @@
 import { Queue, UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
+import { EgressProxy, type EgressSession } from '../decode/egress-proxy.js';
 import { clip } from '../options/option.js';
 import { whyNoLabels } from '../pipeline/label-counters.js';
 import type { Redis } from 'ioredis';
-import { FramewiseError } from '../errors.js';
+import { FramewiseError, UrlRefusedError } from '../errors.js';
 import type { JobOutcome } from '../metrics/job-outcome.js';
 import type { JobSummary } from '../output/job-summary.js';
 import { redactUrl } from '../policy/redact-url.js';
@@ -39,11 +40,17 @@ export class VideoWorker {
   private closing: Promise<void> | undefined;
   /** Jobs between the start and the end of {@link VideoWorker.process}. */
   private running = 0;
+  /** Every http(s) connection a job's ffmpeg makes goes through it, checked by the policy. */
+  private readonly egress: EgressProxy;
 
   private constructor(private readonly options: VideoWorkerOptions) {
     this.redis = createRedis(options.redisUrl);
     this.subscriber = createRedis(options.redisUrl);
     this.checkpoints = new CheckpointStore(this.redis, options.prefix, options.labelsTtlSec);
+    this.egress = new EgressProxy({
+      allowPrivate: options.policy.allowPrivate,
+      ...(options.policy.lookup === undefined ? {} : { lookup: options.policy.lookup }),
+    });
     this.worker = new Worker<VideoJobData, JobSummary>(
       QUEUE_NAME,
       (job, token, signal) => this.process(job, token, signal),
@@ -192,14 +199,22 @@ export class VideoWorker {
     metrics?.jobStarted();
     this.running++;
     let outcome: JobOutcome = 'failed';
+    let egress: EgressSession | undefined;
+    let url: string | undefined;
     try {
-      const { url, options, live } = parseVideoJob(job.data);
+      const parsed = parseVideoJob(job.data);
+      const { options, live } = parsed;
+      url = parsed.url;
       if ((await this.redis.exists(cancelKey(this.options.prefix, jobId))) === 1) {
         outcome = 'cancelled';
         throw new UnrecoverableError('cancelled by framewise cancel before it started');
       }
       const checked = await checkInput(url, this.options.policy);
       logger.info({ attempt: job.attemptsMade + 1 }, 'job started');
+      egress =
+        checked.kind === 'http' || checked.kind === 'https'
+          ? await this.egress.session()
+          : undefined;
       const summary = await runVideoJob({
         jobId,
         live,
@@ -208,7 +223,10 @@ export class VideoWorker {
         model: this.options.model,
         ...(this.options.encoder === undefined ? {} : { encoder: this.options.encoder }),
         input: checked.ffmpegInput,
-        inputArgs: checked.inputArgs,
+        inputArgs:
+          egress === undefined
+            ? checked.inputArgs
+            : [...checked.inputArgs, '-http_proxy', egress.url],
         options: { ...options, batch: this.options.batch },
         ...(signal === undefined ? {} : { signal }),
         labelsTtlSec: this.options.labelsTtlSec,
@@ -222,10 +240,11 @@ export class VideoWorker {
       if (none !== undefined) logger.warn({ reason: none }, 'job gave no labels');
       return summary;
     } catch (error) {
-      const thrown = await this.jobError(error, job, token, signal);
+      const thrown = await this.jobError(egressRefusal(egress, url) ?? error, job, token, signal);
       if (outcome !== 'cancelled') outcome = attemptOutcome(thrown, job, signal);
       throw thrown;
     } finally {
+      await egress?.close();
       this.running--;
       metrics?.jobEnded(outcome);
     }
@@ -303,4 +322,19 @@ async function holdsWithin(condition: () => boolean, ms: number): Promise<boolea
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }
   return true;
+}
+
+/**
+ * The job's failure as the egress proxy saw it: ffmpeg was sent somewhere the policy refuses
+ * (a redirect, a playlist entry, a name that now resolves elsewhere). Permanent.
+ */
+function egressRefusal(
+  egress: EgressSession | undefined,
+  url: string | undefined,
+): UrlRefusedError | undefined {
+  const refusal = egress?.refusals[0];
+  if (refusal === undefined) return undefined;
+  return new UrlRefusedError(
+    `refused a connection of ${clip(redactUrl(url ?? ''), MAX_SHOWN)}: ffmpeg was sent to ${refusal.host}:${refusal.port}, and ${refusal.reason} (a redirect, a playlist entry or a changed DNS answer); start the worker with --allow-private if this source is trusted`,
+  );
 }

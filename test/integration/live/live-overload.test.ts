@@ -114,7 +114,7 @@ describe('a live stream faster than the model can label (encoder slowed on purpo
       expect(seen).toBeLessThanOrEqual(dropping.last + 1 + inFlight);
       // Bounded: one batch waiting plus the batch being labeled, with room for the head, the
       // decoder and a noisy machine.
-      expect(worst(dropping)).toBeLessThan(Math.max(3000, 3.75 * batchMs));
+      expect(worst(dropping)).toBeLessThan(Math.max(3000, 5 * batchMs));
       // Blocking loses nothing, so its labels lag the stream more and more.
       expect(blocking.counters.dropped).toBe(0);
       expect(Math.min(...blocking.tail)).toBeGreaterThan(worst(dropping));

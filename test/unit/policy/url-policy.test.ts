@@ -219,7 +219,7 @@ describe('checkInput', () => {
       await expect(checkInput('https://example.com/v.m3u8', policy)).resolves.toEqual({
         input: 'https://example.com/v.m3u8',
         ffmpegInput: 'https://example.com/v.m3u8',
-        inputArgs: ['-protocol_whitelist', 'http,tcp,tls,https,crypto'],
+        inputArgs: ['-protocol_whitelist', 'http,tcp,tls,https,crypto,httpproxy'],
         kind: 'https',
       });
     });
@@ -239,7 +239,7 @@ describe('checkInput', () => {
     });
 
     it.each([
-      ['http://example.com/a.mp4', 'http', 'http,tcp,tls,https,crypto'],
+      ['http://example.com/a.mp4', 'http', 'http,tcp,tls,https,crypto,httpproxy'],
       ['rtsps://example.com/s', 'rtsps', 'rtsps,rtsp,rtp,srtp,udp,tcp,tls'],
       ['rtmp://example.com/live/key', 'rtmp', 'rtmp,tcp'],
     ])('whitelists only the protocols %s needs', async (input, kind, whitelist) => {
@@ -252,7 +252,7 @@ describe('checkInput', () => {
     it('with allowPrivate, admits private hosts but keeps the scheme rules and whitelist', async () => {
       const open = { ...policy, allowPrivate: true };
       await expect(checkInput('http://127.0.0.1:8080/x', open)).resolves.toMatchObject({
-        inputArgs: ['-protocol_whitelist', 'http,tcp,tls,https,crypto'],
+        inputArgs: ['-protocol_whitelist', 'http,tcp,tls,https,crypto,httpproxy'],
       });
       await expect(checkInput('concat:a|b', open)).rejects.toEqual(refused());
       await expect(checkInput('/etc/passwd', open)).rejects.toEqual(refused());
