@@ -43,6 +43,10 @@ function notFound(input: string, error: unknown): InputError {
   const message =
     code === 'EACCES' || code === 'EPERM'
       ? `input not readable (permission denied): ${input}; check its permissions`
-      : `input not found: ${input}; check the path`;
+      : code === 'ELOOP'
+        ? `input is a loop of symbolic links: ${input}; point it at a video file`
+        : code === 'ENOTDIR'
+          ? `input not found: ${input} (a part of its path is a file, not a directory); check the path`
+          : `input not found: ${input}; check the path`;
   return new InputError('FW_ERR_INPUT_NOT_FOUND', message, { cause: error });
 }

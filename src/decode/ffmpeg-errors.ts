@@ -2,6 +2,7 @@ import {
   FfmpegError,
   InputError,
   NetworkError,
+  UrlRefusedError,
   type FramewiseError,
   type InputErrorCode,
 } from '../errors.js';
@@ -52,6 +53,20 @@ const RULES: readonly Rule[] = [
           `unknown protocol in input ${c.input}; give a file path (./name if it contains ':') or an http(s), rtsp, rtmp or hls URL`,
         )
       : undefined,
+  (line, c) => {
+    // A playlist or a redirect naming a protocol the input's kind may not use (`file:` from a
+    // web playlist): refused, not a broken video. ffmpeg says so (`Protocol 'file' not on
+    // whitelist`), or only that the segment did not open (`Error when loading first segment
+    // 'file:///…'`; 5.1 and later: `URL file:///… is not in allowed_segment_extensions`).
+    const protocol =
+      /Protocol '([^']+)' not on whitelist/.exec(line)?.[1] ??
+      /(?:Error when loading first segment '|URL )([a-z][a-z0-9+.-]*):/i.exec(line)?.[1];
+    if (protocol === undefined || /^https?$/i.test(protocol)) return undefined;
+    return new UrlRefusedError(
+      `refused input ${c.input}: it made ffmpeg open a ${protocol.toLowerCase()}: resource, which this kind of input may not use (a playlist or a redirect naming it)`,
+      { cause: c.cause },
+    );
+  },
   (line, c) => {
     // `[hls @ 0x…] Format not on whitelist '…'`: a local file that is a playlist or a list.
     const format = /^\[([^\s@]+) @ [^\]]*\] Format not on whitelist/.exec(line)?.[1];
@@ -203,6 +218,23 @@ export function rejectLargeFrames(
     'FW_ERR_INPUT_TOO_LARGE',
     `input frames are too large: ${inputName} is ${width}×${height} (${width * height} pixels), ` +
       `framewise takes at most ${maxPixels}; scale the video down first`,
+  );
+}
+
+/**
+ * Refuses an input whose part to label (by its header's duration, `--start` and `--duration`)
+ * is longer than `maxSeconds`, else undefined (also without a limit or a duration).
+ */
+export function rejectLongInput(
+  duration: number | undefined,
+  inputName: string,
+  maxSeconds: number | undefined,
+): InputError | undefined {
+  if (maxSeconds === undefined || duration === undefined || duration <= maxSeconds)
+    return undefined;
+  return new InputError(
+    'FW_ERR_INPUT_TOO_LARGE',
+    `input is too long: the part of ${inputName} to label lasts ${duration} s, and this run takes at most ${maxSeconds} s; split it, or raise the limit (worker: --max-input-seconds)`,
   );
 }
 

@@ -109,11 +109,25 @@ export interface FrameSourceOptions {
   readonly maxInputPixels?: number;
   /**
    * For an http(s) or rtmp input: how long ffmpeg waits for a connection, and for each read,
-   * before it fails with a (retryable) network error (`-rw_timeout`). A server that accepts and
-   * never answers, or stops sending, then ends the run instead of holding it for ever.
+   * before it fails with a (retryable) network error (`-rw_timeout`); and, twice as long, for
+   * a frame while the reader waits for one (a server sending a byte every few seconds). A server
+   * that accepts and never answers, or stops sending, then ends the run instead of holding it.
    * @defaultValue {@link NETWORK_TIMEOUT_MS}
    */
   readonly networkTimeoutMs?: number;
+  /**
+   * Longest input accepted, in seconds, as ffmpeg's header gives it (`Duration`): a longer one
+   * is refused with `FW_ERR_INPUT_TOO_LARGE` before its first frame. An input without a duration
+   * (a live stream) is not limited.
+   * @defaultValue no limit
+   */
+  readonly maxInputSeconds?: number;
+  /**
+   * Most frames delivered, counted by frame index (a resumed run counts from its first index):
+   * the frame past it ends the run with `FW_ERR_INPUT_TOO_LARGE`.
+   * @defaultValue no limit
+   */
+  readonly maxFrames?: number;
 }
 
 /** Default of {@link FrameSourceOptions.networkTimeoutMs}: 30 s. */

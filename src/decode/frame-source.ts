@@ -1,11 +1,19 @@
 import type { ChildProcess } from 'node:child_process';
-import { AbortError, FfmpegError, UsageError, type FramewiseError } from '../errors.js';
+import {
+  AbortError,
+  FfmpegError,
+  InputError,
+  NetworkError,
+  UsageError,
+  type FramewiseError,
+} from '../errors.js';
 import { checkLocalInput } from './check-local-input.js';
 import { buildFfmpegArgs } from './ffmpeg-args.js';
 import {
   classifyFfmpegFailure,
   detectEarlyEnd,
   rejectLargeFrames,
+  rejectLongInput,
   rejectTextInput,
 } from './ffmpeg-errors.js';
 import { FfmpegStderr } from './ffmpeg-stderr.js';
@@ -105,6 +113,10 @@ export class FrameSource implements AsyncIterable<Frame> {
   private closing: Promise<void> | undefined;
   private termination: Promise<void> | undefined;
   private readonly onAbort = (): void => this.abort();
+  /** When ffmpeg last sent pixels, or was let go on after a pause. */
+  private lastData = performance.now();
+  /** Checks that a network input keeps sending (see {@link FrameSource.checkStall}). */
+  private stallTimer: NodeJS.Timeout | undefined;
 
   /**
    * Starts ffmpeg on `options.input`. Resolves once the child process runs, before any frame is
@@ -167,6 +179,10 @@ export class FrameSource implements AsyncIterable<Frame> {
     child.once('close', (code: number | null, signal: NodeJS.Signals | null) =>
       this.onClose(code, signal),
     );
+    if (TIMED_PROTOCOLS.has(location.protocol ?? '')) {
+      const every = Math.max(50, Math.min(1000, options.networkTimeoutMs / 4));
+      this.stallTimer = setInterval(() => this.checkStall(), every).unref();
+    }
     options.signal?.addEventListener('abort', this.onAbort, { once: true });
     // The signal may have fired while the child was starting; the listener would miss that.
     if (options.signal?.aborted === true) this.abort();
@@ -276,6 +292,7 @@ export class FrameSource implements AsyncIterable<Frame> {
   }
 
   private onStdout(chunk: Buffer): void {
+    this.lastData = performance.now();
     for (const pixels of this.slicer.push(chunk)) this.enqueue(this.pairer.pushPixels(pixels));
     if (
       this.options.overload === 'block' &&
@@ -294,7 +311,16 @@ export class FrameSource implements AsyncIterable<Frame> {
   }
 
   private enqueue(frame: Frame | undefined): void {
-    if (frame === undefined) return;
+    if (frame === undefined || this.earlyError !== undefined) return;
+    const { maxFrames } = this.options;
+    if (maxFrames !== undefined && frame.index >= maxFrames) {
+      this.earlyError = new InputError(
+        'FW_ERR_INPUT_TOO_LARGE',
+        `input is too long: ${this.location.input} has more than ${maxFrames} frames, the most this run takes; split it, or raise the limit (worker: --max-frames)`,
+      );
+      void this.terminate();
+      return;
+    }
     this.ready.push(
       this.options.arrivalTimes ? { ...frame, capturedAt: performance.now() } : frame,
     );
@@ -316,14 +342,41 @@ export class FrameSource implements AsyncIterable<Frame> {
     if (this.options.fps === undefined) this.pairer.setFrameRate(info.fps);
     const notVideo =
       rejectTextInput(info, this.location.input) ??
-      rejectLargeFrames(info, this.location.input, this.options.maxInputPixels);
+      rejectLargeFrames(info, this.location.input, this.options.maxInputPixels) ??
+      rejectLongInput(this.labeledSeconds(info), this.location.input, this.options.maxInputSeconds);
     if (notVideo !== undefined && this.earlyError === undefined) {
       this.earlyError = notVideo;
       void this.terminate();
     }
   }
 
+  /**
+   * A network input that sends too slowly to give a frame in twice `networkTimeoutMs` (a byte
+   * every few seconds keeps each of ffmpeg's reads alive) ends the run with a retryable
+   * {@link NetworkError}. Time paused for the reader does not count.
+   */
+  private checkStall(): void {
+    const now = performance.now();
+    if (this.paused) this.lastData = now;
+    if (this.finished || this.closed || this.earlyError !== undefined) return;
+    // Twice ffmpeg's own read timeout: a connection that drops is ffmpeg's to report first.
+    const limit = 2 * this.options.networkTimeoutMs;
+    if (now - this.lastData <= limit) return;
+    this.earlyError = new NetworkError(
+      `network input stalled: ${this.location.input} sent no video for ${Math.round(limit / 1000)} s; check the server (a queued job is retried)`,
+    );
+    void this.terminate();
+  }
+
+  /** Seconds of the input this run reads: from `startSec`, at most `durationSec`. */
+  private labeledSeconds(info: SourceInfo): number | undefined {
+    if (info.durationSec === undefined) return undefined;
+    const rest = Math.max(0, info.durationSec - this.options.startSec);
+    return Math.min(rest, this.options.durationSec ?? Number.POSITIVE_INFINITY);
+  }
+
   private onClose(code: number | null, signal: NodeJS.Signals | null): void {
+    clearInterval(this.stallTimer);
     this.stderr.end();
     this.finished = true;
     if (this.abortError === undefined && !this.closed) this.endError = this.outcome(code, signal);
@@ -387,6 +440,7 @@ export class FrameSource implements AsyncIterable<Frame> {
   private resume(): void {
     if (!this.paused) return;
     this.paused = false;
+    this.lastData = performance.now();
     this.child.stdout?.resume();
   }
 }

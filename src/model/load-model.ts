@@ -15,31 +15,12 @@ import { foldBatchNorm } from './optimize/fold-batch-norm.js';
 import { FrameEncoder } from './run/frame-encoder.js';
 import { modelFromArtifacts } from './load/model-from-artifacts.js';
 import { MODEL_JSON, directoryLoader } from './load/model-files.js';
+import { fetchModelFile } from './load/fetch-model-file.js';
 import { isOnnxConfig } from './load/onnx-model-files.js';
 import { RecurrentHead } from './run/recurrent-head.js';
 import { splitModel, type SplitModel } from './load/split-model.js';
 import { poolWholeFrames } from './optimize/whole-frame-pooling.js';
 import type { RunnableModel } from './runnable-model.js';
-
-/**
- * Longest a model file's download may take (model.json, a weight shard, framewise.json): a
- * server that accepts and never answers, or stalls, fails the load instead of holding it.
- */
-export const MODEL_FETCH_TIMEOUT_MS = 120_000;
-
-/** `fetch`, given up after {@link MODEL_FETCH_TIMEOUT_MS}. */
-function fetchWithTimeout(url: string | URL | Request, init: RequestInit = {}): Promise<Response> {
-  const timeout = AbortSignal.timeout(MODEL_FETCH_TIMEOUT_MS);
-  const signal = init.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
-  return fetch(url, { ...init, signal }).catch((error: unknown) => {
-    if (!timeout.aborted) throw error;
-    throw new ModelError(
-      'FW_ERR_MODEL_NOT_FOUND',
-      `the model file ${String(url instanceof Request ? url.url : url)} did not arrive within ${MODEL_FETCH_TIMEOUT_MS / 1000} s; check the URL and the server`,
-      { cause: error },
-    );
-  });
-}
 
 /** Frames per window when neither the model nor framewise.json fixes it. */
 export const FALLBACK_WINDOW = 4;
@@ -84,7 +65,7 @@ export async function loadModel(
   let model: tf.LayersModel;
   try {
     const handler = isUrl
-      ? tf.io.http(location, { fetchFunc: fetchWithTimeout })
+      ? tf.io.http(location, { fetchFunc: fetchModelFile })
       : directoryLoader(source);
     model = await modelFromArtifacts(await handler.load!(), location);
   } catch (error) {
@@ -182,7 +163,7 @@ async function modelDirectory(location: string): Promise<string> {
 
 async function fetchFramewiseConfig(modelUrl: string): Promise<FramewiseConfig> {
   const url = new URL(FRAMEWISE_JSON, modelUrl).href;
-  const response = await fetchWithTimeout(url);
+  const response = await fetchModelFile(url);
   if (response.status === 404) return {};
   if (!response.ok) {
     throw new ModelError('FW_ERR_MODEL_INVALID', `GET ${url} answered HTTP ${response.status}`);

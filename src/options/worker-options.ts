@@ -1,4 +1,5 @@
-import { integer } from './option.js';
+import { MAX_INPUT_PIXELS } from '../decode/frame-source-options.js';
+import { integer, number } from './option.js';
 
 /** Highest TCP port number. */
 const MAX_PORT = 65_535;
@@ -49,6 +50,29 @@ export const WORKER_OPTIONS = {
     default: 5000,
     valueName: '<ms>',
     help: "how often a running job's position is saved, to resume it elsewhere after a crash",
+  }),
+  maxInputPixels: integer('max-input-pixels', {
+    min: 1,
+    max: 2 ** 31 - 1,
+    default: MAX_INPUT_PIXELS,
+    valueName: '<px>',
+    help: 'largest input frame (width × height before scaling); a job with larger frames fails for good',
+    defaultText: `${MAX_INPUT_PIXELS}: 8192 × 8192`,
+  }),
+  maxInputSeconds: number('max-input-seconds', {
+    min: 1,
+    max: 10_000_000,
+    default: 86_400,
+    valueName: '<sec>',
+    help: "longest part of a file a job labels (by the file's duration, --start and --duration); a longer one fails for good (not live jobs)",
+    defaultText: '86400: a day',
+  }),
+  maxFrames: integer('max-frames', {
+    min: 1,
+    max: 1_000_000_000,
+    default: 10_000_000,
+    valueName: '<n>',
+    help: 'most frames a file job labels; the job fails for good at the next one (not live jobs)',
   }),
   metricsPort: integer('metrics-port', {
     min: 0,

@@ -39,6 +39,12 @@ export interface LabelVideoControls {
    */
   readonly inputArgs?: readonly string[];
   /**
+   * Limits on the input, refused with `FW_ERR_INPUT_TOO_LARGE` (a worker's `--max-input-pixels`,
+   * `--max-input-seconds`, `--max-frames`).
+   * @defaultValue frames up to 8192×8192, no limit on length
+   */
+  readonly limits?: Pick<FrameSourceOptions, 'maxInputPixels' | 'maxInputSeconds' | 'maxFrames'>;
+  /**
    * Continue an interrupted run from this point (a checkpoint): ffmpeg seeks there and frames
    * keep their numbering; the counters should hold the run's totals before it.
    */
@@ -208,5 +214,6 @@ function sourceOptions(
     ...(options.fps === undefined ? {} : { fps: options.fps }),
     ...(controls.signal === undefined ? {} : { signal: controls.signal }),
     ...(controls.inputArgs === undefined ? {} : { inputArgs: controls.inputArgs }),
+    ...controls.limits,
   };
 }

@@ -8,7 +8,7 @@ import type { RunnableModel } from '../model/runnable-model.js';
 import type { JobSummary } from '../output/job-summary.js';
 import { emptyCounters, type Gap, type LabelCounters } from '../pipeline/label-frames.js';
 import { LabelSummary } from '../output/label-summary.js';
-import { labelVideo } from '../pipeline/label-video.js';
+import { labelVideo, type LabelVideoControls } from '../pipeline/label-video.js';
 import { CheckpointStore, type Checkpoint } from './checkpoint-store.js';
 import type { ResumePoint } from '../pipeline/resume-point.js';
 import { ProgressThrottle, type JobProgress } from './job-progress.js';
@@ -31,6 +31,8 @@ export interface VideoJobRun {
   readonly input: string;
   readonly inputArgs: readonly string[];
   readonly options: LabelOptions;
+  /** Limits on the input (see `LabelVideoControls.limits`). @defaultValue the defaults */
+  readonly limits?: LabelVideoControls['limits'];
   /** A live stream's settings: reconnected until cancelled; outages become gap markers. */
   readonly live?: LiveSettings;
   readonly signal?: AbortSignal;
@@ -101,6 +103,7 @@ export async function runVideoJob(run: VideoJobRun): Promise<JobSummary> {
     const labels = labelVideo(run.input, run.model, run.options, {
       counters,
       inputArgs: run.inputArgs,
+      ...(run.limits === undefined ? {} : { limits: run.limits }),
       onEncoderBatch: (seconds: number) => run.metrics?.encoderBatch(seconds),
       ...(run.encoder === undefined ? {} : { encoder: run.encoder }),
       ...(run.signal === undefined ? {} : { signal: run.signal }),

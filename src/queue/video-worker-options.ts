@@ -13,7 +13,8 @@ type WorkerSettings = Readonly<Omit<OptionValues<typeof WORKER_OPTIONS>, 'metric
 /**
  * Options of a {@link VideoWorker}: the settings of {@link WORKER_OPTIONS} (`concurrency`,
  * `lockDurationMs`, `stalledIntervalMs`, `shutdownGraceMs`, `labelsTtlSec`,
- * `checkpointIntervalMs`; each documented there with its unit and default), then what the
+ * `checkpointIntervalMs`, `maxInputPixels`, `maxInputSeconds`, `maxFrames`; each documented
+ * there with its unit and default), then what the
  * worker runs with.
  */
 export interface VideoWorkerOptions extends WorkerSettings {

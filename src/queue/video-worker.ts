@@ -228,6 +228,13 @@ export class VideoWorker {
             ? checked.inputArgs
             : [...checked.inputArgs, '-http_proxy', egress.url],
         options: { ...options, batch: this.options.batch },
+        limits: {
+          maxInputPixels: this.options.maxInputPixels,
+          // A live stream is endless: only its frame size is limited.
+          ...(live === undefined
+            ? { maxInputSeconds: this.options.maxInputSeconds, maxFrames: this.options.maxFrames }
+            : {}),
+        },
         ...(signal === undefined ? {} : { signal }),
         labelsTtlSec: this.options.labelsTtlSec,
         checkpointIntervalMs: this.options.checkpointIntervalMs,

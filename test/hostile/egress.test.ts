@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EgressProxy, type EgressSession } from '../../src/decode/egress-proxy.js';
 import { FrameSource } from '../../src/decode/frame-source.js';
+import { protocolWhitelist } from '../../src/policy/protocol-whitelist.js';
 import { ffmpegProcessesRunning, fixtureFfmpeg, makeVideo } from '../support/videos.js';
 
 /** Stands for a public server. */
@@ -68,6 +69,7 @@ describe('the egress proxy sees every connection ffmpeg makes', () => {
       else if (req.url === '/redirect.ts') res.writeHead(302, { location: secret }).end();
       else if (req.url === '/good.m3u8') playlist(`http://public.test:${publicPort}/clip.ts`);
       else if (req.url === '/bad.m3u8') playlist(secret);
+      else if (req.url === '/file.m3u8') playlist('file:///etc/passwd');
       else res.writeHead(404).end();
     });
     publicPort = await listen(publicServer, PUBLIC);
@@ -91,6 +93,7 @@ describe('the egress proxy sees every connection ffmpeg makes', () => {
 
   async function through(
     url: string,
+    extraArgs: readonly string[] = [],
   ): Promise<{ frames: number; error: unknown; session: EgressSession }> {
     const session = await proxy.session();
     const source = await FrameSource.open({
@@ -99,7 +102,7 @@ describe('the egress proxy sees every connection ffmpeg makes', () => {
       height: 32,
       channels: 3,
       ffmpeg: fixtureFfmpeg,
-      inputArgs: ['-http_proxy', session.url],
+      inputArgs: [...extraArgs, '-http_proxy', session.url],
       networkTimeoutMs: 5000,
     });
     const result = await readAll(source);
@@ -187,5 +190,15 @@ describe('the egress proxy sees every connection ffmpeg makes', () => {
       req.end();
     });
     expect(refused).toBe('ECONNREFUSED');
+  });
+
+  it('a web playlist naming a local file is refused by the protocol whitelist, as refused', async () => {
+    const { frames, error } = await through(`http://public.test:${publicPort}/file.m3u8`, [
+      '-protocol_whitelist',
+      protocolWhitelist('http'),
+    ]);
+    expect(frames).toBe(0);
+    expect(error).toMatchObject({ code: 'FW_ERR_URL_REFUSED', permanent: true });
+    expect((error as Error).message).toMatch(/made ffmpeg open a file: resource/);
   });
 });

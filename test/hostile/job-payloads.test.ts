@@ -41,6 +41,17 @@ describe('hostile job payloads added straight to the queue', () => {
     });
     video = join(root, 'good.mp4');
     await copyFile(made, video);
+    for (const seconds of [2, 3]) {
+      const longer = await makeVideo({
+        source: 'testsrc2',
+        width: 32,
+        height: 32,
+        fps: 10,
+        seconds,
+        codec: 'h264-mp4',
+      });
+      await copyFile(longer, join(root, `${seconds}s.mp4`));
+    }
     // Outside the media root: a playlist under it must not make ffmpeg read this.
     const secret = await makeVideo({
       source: 'mandelbrot',
@@ -55,10 +66,16 @@ describe('hostile job payloads added straight to the queue', () => {
       `#EXTM3U\n#EXT-X-TARGETDURATION:6\n#EXTINF:2.0,\n${secret}\n#EXT-X-ENDLIST\n`,
     );
     const { dir: model } = await saveSeedModel({ height: 16, width: 16 });
-    worker = await startWorker(['--media-root', root, '--model', model], {
-      REDIS_URL,
-      FRAMEWISE_PREFIX: prefix,
-    });
+    worker = await startWorker(
+      [
+        ...['--media-root', root, '--model', model],
+        ...['--max-input-seconds', '2.5', '--max-frames', '15'],
+      ],
+      {
+        REDIS_URL,
+        FRAMEWISE_PREFIX: prefix,
+      },
+    );
     queue = new Queue('videos', { connection: { url: REDIS_URL }, prefix });
   });
 
@@ -107,6 +124,25 @@ describe('hostile job payloads added straight to the queue', () => {
       /control character/,
     ],
   ];
+
+  it.each([
+    [
+      'a file longer than --max-input-seconds',
+      '3s.mp4',
+      /input is too long: the part of .*3s\.mp4 to label lasts 3(\.\d+)? s, and this run takes at most 2\.5 s/,
+    ],
+    [
+      'a file of more frames than --max-frames',
+      '2s.mp4',
+      /input is too long: .*2s\.mp4 has more than 15 frames/,
+    ],
+  ])('%s fails for good at the first attempt', async (_name, file, reason) => {
+    const job = await queue.add('label', { url: join(root, file) }, { attempts: 3 });
+    await waitFor(async () => (await queue.getJobState(job.id!)) === 'failed', 30_000);
+    const failed = await queue.getJob(job.id!);
+    expect(failed!.attemptsMade).toBe(1);
+    expect(failed!.failedReason, failed!.failedReason).toMatch(reason);
+  });
 
   it.each(cases)('%s fails for good at the first attempt', async (_name, data, reason) => {
     const job = await queue.add('label', data(), {

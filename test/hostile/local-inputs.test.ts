@@ -1,4 +1,4 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -41,6 +41,8 @@ describe('label on hostile local inputs', () => {
     await writeFile(join(dir, 'playlist.mp4'), playlist);
     await writeFile(join(dir, 'playlist.m3u8'), playlist);
     await writeFile(join(dir, 'list.ffconcat'), `ffconcat version 1.0\nfile '${secret}'\n`);
+    await symlink(join(dir, 'loop-b.mp4'), join(dir, 'loop-a.mp4'));
+    await symlink(join(dir, 'loop-a.mp4'), join(dir, 'loop-b.mp4'));
     const header = 'YUV4MPEG2 W16000 H16000 F25:1 Ip A1:1 C420jpeg\nFRAME\n';
     await writeFile(
       join(dir, 'huge.y4m'),
@@ -67,6 +69,7 @@ describe('label on hostile local inputs', () => {
       'list.ffconcat',
       /input is not a video: .*list\.ffconcat/,
     ],
+    ['a loop of symbolic links', 'loop-a.mp4', /input is a loop of symbolic links: .*loop-a\.mp4/],
     [
       'a 16000×16000 Y4M',
       'huge.y4m',

@@ -3,7 +3,8 @@ import { once } from 'node:events';
 import { createServer, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI } from '../support/cli.js';
+import { createServer as createHttpServer } from 'node:http';
+import { CLI, runCli } from '../support/cli.js';
 import { makeVideo } from '../support/videos.js';
 
 describe('a --model URL that never answers', () => {
@@ -56,5 +57,32 @@ describe('a --model URL that never answers', () => {
     expect(signal, stderr).toBeNull();
     expect(code, stderr).toBe(143);
     expect(Date.now() - killed).toBeLessThan(10_000);
+  });
+
+  it('the cloud metadata service is never fetched as a model, nor through a redirect', async () => {
+    const direct = await runCli(['label', video, '--model', 'http://169.254.169.254/model.json']);
+    expect(direct.code).toBe(2);
+    expect(direct.stderr).toMatch(
+      /refused model URL http:\/\/169\.254\.169\.254\/model\.json: 169\.254\.169\.254 is the cloud metadata service/,
+    );
+    const redirecting = createHttpServer((_request, response) =>
+      response.writeHead(302, { location: 'http://169.254.169.254/latest/model.json' }).end(),
+    );
+    await new Promise<void>((resolve) => redirecting.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (redirecting.address() as AddressInfo).port;
+      const redirected = await runCli([
+        'label',
+        video,
+        '--model',
+        `http://127.0.0.1:${port}/model.json`,
+      ]);
+      expect(redirected.code).toBe(2);
+      expect(redirected.stderr).toMatch(
+        /refused model URL http:\/\/169\.254\.169\.254\/latest\/model\.json/,
+      );
+    } finally {
+      await new Promise((resolve) => redirecting.close(resolve));
+    }
   });
 });

@@ -212,7 +212,11 @@ describe.skipIf(pytorchMissing !== undefined)(
           (j) => (j.encoder = '../encoder.onnx'),
           /encoder must be the name of a file beside framewise.json/,
         ],
-        ['a missing file', (j) => (j.head = 'nothing.onnx'), /cannot read .*nothing\.onnx/],
+        [
+          'a missing file',
+          (j) => (j.head = 'nothing.onnx'),
+          /head .*nothing\.onnx cannot be read \(ENOENT\)/,
+        ],
         [
           'frames of the wrong size',
           (j) => ((j.input as Record<string, unknown>).height = 64),

@@ -1,5 +1,6 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { dirname, join, relative, resolve, isAbsolute } from 'node:path';
+import { dirname, join } from 'node:path';
+import { confinedFile } from './confined-file.js';
 import * as tf from '@tensorflow/tfjs';
 import { ModelError } from '../../errors.js';
 
@@ -76,15 +77,12 @@ async function readModelJson(dir: string): Promise<ModelJson> {
 }
 
 async function readShard(dir: string, path: string): Promise<Uint8Array> {
-  const full = resolve(dir, path);
-  const rel = relative(resolve(dir), full);
   // A manifest is data: it must not make us read files outside the model directory.
-  if (rel.startsWith('..') || isAbsolute(rel)) {
-    throw new ModelError(
-      'FW_ERR_MODEL_INVALID',
-      `weights path ${JSON.stringify(path)} in ${MODEL_JSON} leaves the model directory ${dir}`,
-    );
-  }
+  const full = await confinedFile(
+    dir,
+    path,
+    `weights path ${JSON.stringify(path)} in ${MODEL_JSON}`,
+  );
   try {
     return await readFile(full);
   } catch (error) {

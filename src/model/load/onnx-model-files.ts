@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import { confinedFile } from './confined-file.js';
 import onnxProto from 'onnx-proto';
 import { ModelError } from '../../errors.js';
 import {
@@ -142,8 +143,9 @@ async function readOnnxFile(
   const path = join(dir, file);
   let bytes: Uint8Array;
   try {
-    bytes = new Uint8Array(await readFile(path));
+    bytes = new Uint8Array(await readFile(await confinedFile(dir, file, `${part} ${path}`)));
   } catch (error) {
+    if (error instanceof ModelError) throw error;
     throw new ModelError(
       'FW_ERR_MODEL_NOT_FOUND',
       `cannot read ${path}: ${(error as Error).message}`,
