@@ -15,7 +15,9 @@ import { labelVideo } from '../pipeline/label-video.js';
 import { JsonlSink } from '../output/jsonl-sink.js';
 import type { LabelSink } from '../output/label-sink.js';
 import { PrettySink } from '../output/pretty-sink.js';
-import { findFfmpeg } from '../decode/find-ffmpeg.js';
+import { isIP } from 'node:net';
+import { EgressProxy } from '../decode/egress-proxy.js';
+import { canResolveHostNames, findFfmpeg, type FfmpegBinary } from '../decode/find-ffmpeg.js';
 import type { FrameSource } from '../decode/frame-source.js';
 import type { LiveOptions } from '../decode/live-frame-source.js';
 import { LABEL_COMMAND } from './command-specs.js';
@@ -91,7 +93,11 @@ export async function labelCommand(args: readonly string[], io: CommandIo): Prom
   const { encoder } = run;
   const sink: LabelSink =
     format === 'pretty' ? new PrettySink(io.stdout) : new JsonlSink(io.stdout);
-  await ffmpegFound;
+  // Some static ffmpeg builds (the bundled 4.1) crash resolving a host name: a local proxy
+  // resolves it for them.
+  const resolver = (await needsResolver(input, await ffmpegFound))
+    ? await new EgressProxy({ allowPrivate: true }).session()
+    : undefined;
   const counters = emptyCounters();
   const progress = io.stderr.isTTY === true ? new ProgressBar(io.stderr) : undefined;
   // Output while the bar may be drawn on the same terminal goes above it.
@@ -113,6 +119,7 @@ export async function labelCommand(args: readonly string[], io: CommandIo): Prom
       counters,
       onSource: (s) => (source = s),
       ...(encoder === undefined ? {} : { encoder }),
+      ...(resolver === undefined ? {} : { inputArgs: ['-http_proxy', resolver.url] }),
       ...(live === undefined
         ? {}
         : {
@@ -142,6 +149,7 @@ export async function labelCommand(args: readonly string[], io: CommandIo): Prom
       ended = performance.now();
       // Also when the output is gone (EPIPE): threads would keep the process alive.
       await encoder?.close();
+      await resolver?.close();
       model.dispose();
     }
   }
@@ -161,6 +169,21 @@ export async function labelCommand(args: readonly string[], io: CommandIo): Prom
     io.stderr.write(`${JSON.stringify(stats)}\n`);
   }
   return 0;
+}
+
+/**
+ * Whether ffmpeg needs framewise to resolve the input's host: an http URL with a host name, read
+ * by an ffmpeg that crashes resolving names itself.
+ */
+async function needsResolver(input: string, ffmpeg: FfmpegBinary | undefined): Promise<boolean> {
+  if (ffmpeg === undefined || !/^http:\/\//i.test(input)) return false;
+  let host: string;
+  try {
+    host = new URL(input).hostname.replace(/^\[|\]$/g, '');
+  } catch {
+    return false;
+  }
+  return isIP(host) === 0 && !(await canResolveHostNames(ffmpeg));
 }
 
 function liveOptions(settings: LiveSettings, note: (text: string) => void): LiveOptions {

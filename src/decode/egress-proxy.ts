@@ -5,7 +5,7 @@ import {
   type IncomingMessage,
   type ServerResponse,
 } from 'node:http';
-import { connect, isIP } from 'node:net';
+import { connect, isIP, type LookupFunction } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { HostLookup } from '../policy/check-url-host.js';
 import { privateAddressKind } from '../policy/private-address.js';
@@ -98,7 +98,11 @@ export class EgressProxy {
    * Resolves `host` once and checks every address; returns the one to connect to, or records
    * the refusal and returns undefined.
    */
-  private async pick(host: string, port: number, refusals: Refusal[]): Promise<string | undefined> {
+  private async pick(
+    host: string,
+    port: number,
+    refusals: Refusal[],
+  ): Promise<readonly string[] | undefined> {
     const bare = host.startsWith('[') ? host.slice(1, -1) : host;
     let addresses: string[];
     try {
@@ -123,7 +127,7 @@ export class EgressProxy {
       refusals.push({ host: bare, port, reason: `${bare} has no address` });
       return undefined;
     }
-    return addresses[0];
+    return addresses;
   }
 
   /** A plain-http request in absolute form: checked, then sent to the checked address. */
@@ -141,8 +145,8 @@ export class EgressProxy {
       return;
     }
     const port = Number(target.port || 80);
-    const address = await this.pick(target.hostname, port, refusals);
-    if (address === undefined) {
+    const addresses = await this.pick(target.hostname, port, refusals);
+    if (addresses === undefined) {
       response.writeHead(403, { 'content-type': 'text/plain' });
       response.end('refused by the framewise egress policy\n');
       return;
@@ -150,7 +154,8 @@ export class EgressProxy {
     const headers = { ...request.headers };
     delete headers['proxy-connection'];
     const upstream = httpRequest({
-      host: address,
+      host: target.hostname,
+      ...pinnedTo(addresses),
       port,
       method: request.method,
       path: `${target.pathname}${target.search}`,
@@ -183,12 +188,16 @@ export class EgressProxy {
       return;
     }
     const port = Number(match[2]);
-    const address = await this.pick(match[1]!, port, refusals);
-    if (address === undefined) {
+    const addresses = await this.pick(match[1]!, port, refusals);
+    if (addresses === undefined) {
       client.end('HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n');
       return;
     }
-    const upstream = connect(port, address);
+    const upstream = connect({
+      host: match[1]!.replace(/^\[|\]$/g, ''),
+      port,
+      ...pinnedTo(addresses),
+    });
     track(upstream);
     upstream.once('connect', () => {
       client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
@@ -199,4 +208,24 @@ export class EgressProxy {
     upstream.on('error', () => client.destroy());
     client.on('error', () => upstream.destroy());
   }
+}
+
+/**
+ * Connection options that reach only `addresses` (those checked), trying each in turn as a
+ * resolver's answer would be (IPv6 and IPv4 alike).
+ */
+function pinnedTo(addresses: readonly string[]): {
+  lookup: LookupFunction;
+  autoSelectFamily: boolean;
+} {
+  const answers = addresses.map((address) => ({ address, family: isIP(address) }));
+  const lookup = ((
+    _host: string,
+    options: { all?: boolean },
+    callback: (...args: unknown[]) => void,
+  ) => {
+    if (options.all === true) callback(null, answers);
+    else callback(null, answers[0]!.address, answers[0]!.family);
+  }) as LookupFunction;
+  return { lookup, autoSelectFamily: true };
 }

@@ -169,3 +169,26 @@ export function parseFfmpegVersion(text: string): string | undefined {
   const firstLine = text.split('\n', 1)[0] ?? '';
   return /^ffmpeg version (\S+)/.exec(firstLine)?.[1];
 }
+
+const resolving = new Map<string, Promise<boolean>>();
+
+/**
+ * Whether `ffmpeg` can resolve a host name itself. Some static builds cannot: the bundled
+ * ffmpeg 4.1 (glibc's resolver, linked statically) crashes with SIGSEGV on any name, even
+ * `localhost`. Tried once per binary (`http://localhost:9/`, refused at once), memoized.
+ */
+export function canResolveHostNames(ffmpeg: FfmpegBinary): Promise<boolean> {
+  let answer = resolving.get(ffmpeg.path);
+  if (answer === undefined) {
+    answer = new Promise((resolve) => {
+      const args = ['-hide_banner', '-nostdin', '-loglevel', 'quiet', '-i', 'http://localhost:9/'];
+      args.push('-f', 'null', '-');
+      execFile(ffmpeg.path, args, { timeout: VERSION_TIMEOUT_MS }, (error) => {
+        const signal = (error as { signal?: NodeJS.Signals | null } | null)?.signal;
+        resolve(signal !== 'SIGSEGV');
+      });
+    });
+    resolving.set(ffmpeg.path, answer);
+  }
+  return answer;
+}

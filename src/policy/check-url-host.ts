@@ -40,6 +40,8 @@ const ALLOW_PRIVATE_HINT =
  * @param url - The parsed input URL.
  * @param options - Whether private hosts are allowed, and how names are resolved.
  * @param shown - The input as it may appear in messages (password redacted).
+ * @returns The addresses checked (all the name's, or the literal), or undefined when
+ *   `allowPrivate` let the host through unchecked.
  * @throws {@link UrlRefusedError} for a missing, malformed or non-public host.
  * @throws {@link NetworkError} when the name cannot be resolved (transient: the job is retried).
  */
@@ -47,14 +49,14 @@ export async function checkUrlHost(
   url: URL,
   options: UrlHostOptions,
   shown: string,
-): Promise<void> {
+): Promise<readonly string[] | undefined> {
   const host = hostOf(url);
   if (host === undefined) {
     throw new UrlRefusedError(
       `refused URL ${shown}: it has no valid host; give a URL like ${url.protocol}//host/path`,
     );
   }
-  if (options.allowPrivate) return;
+  if (options.allowPrivate) return undefined;
   if (isIP(host) !== 0) {
     const kind = privateAddressKind(host);
     if (kind !== undefined) {
@@ -62,9 +64,10 @@ export async function checkUrlHost(
         `refused URL ${shown}: its host ${host} is ${describe(kind)}; ${ALLOW_PRIVATE_HINT}`,
       );
     }
-    return;
+    return [host];
   }
-  for (const { address } of await resolveAll(host, options.lookup, shown)) {
+  const answers = await resolveAll(host, options.lookup, shown);
+  for (const { address } of answers) {
     const kind = privateAddressKind(address);
     if (kind !== undefined) {
       throw new UrlRefusedError(
@@ -72,6 +75,7 @@ export async function checkUrlHost(
       );
     }
   }
+  return answers.map((a) => a.address);
 }
 
 // The host as the address check must see it: brackets stripped from IPv6, IPv4 forms

@@ -1,4 +1,5 @@
 import { lookup as dnsLookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { InputError, UrlRefusedError } from '../errors.js';
 import { checkUrlHost, type HostLookup } from './check-url-host.js';
@@ -156,17 +157,30 @@ async function checkUrl(input: string, scheme: string, policy: UrlPolicy): Promi
       cause: error,
     });
   }
-  await checkUrlHost(
+  const addresses = await checkUrlHost(
     url,
     { allowPrivate: policy.allowPrivate, lookup: policy.lookup ?? lookupAll },
     shown,
   );
+  const inputArgs = ['-protocol_whitelist', protocolWhitelist(kind)];
+  // http(s) goes through the worker's egress proxy. RTSP and RTMP connect by themselves: to
+  // the address checked here, not to a second DNS answer; RTSP over TCP only, so that the
+  // server's Transport reply cannot send ffmpeg to another address.
+  const pinned = (kind === 'rtsp' || kind === 'rtmp') && addresses !== undefined;
+  if (kind === 'rtsp' && addresses !== undefined) inputArgs.push('-rtsp_transport', 'tcp');
   return {
     input: url.href,
-    ffmpegInput: url.href,
-    inputArgs: ['-protocol_whitelist', protocolWhitelist(kind)],
+    ffmpegInput: pinned ? withHost(url, addresses[0]!) : url.href,
+    inputArgs,
     kind,
   };
+}
+
+/** `url` with its host replaced by `address` (port, path and credentials kept). */
+function withHost(url: URL, address: string): string {
+  const pinned = new URL(url.href);
+  pinned.hostname = isIP(address) === 6 ? `[${address}]` : address;
+  return pinned.href;
 }
 
 function refusedScheme(scheme: string, input: string, shown: string): UrlRefusedError {

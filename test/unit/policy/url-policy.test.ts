@@ -228,9 +228,33 @@ describe('checkInput', () => {
       await expect(checkInput('rtsp://user:pw@203.0.113.7:554/stream', policy)).resolves.toEqual({
         input: 'rtsp://user:pw@203.0.113.7:554/stream',
         ffmpegInput: 'rtsp://user:pw@203.0.113.7:554/stream',
-        inputArgs: ['-protocol_whitelist', 'rtsp,rtp,srtp,udp,tcp'],
+        // RTSP over TCP only: the server's Transport reply cannot send ffmpeg elsewhere.
+        inputArgs: ['-protocol_whitelist', 'rtsp,rtp,srtp,udp,tcp', '-rtsp_transport', 'tcp'],
         kind: 'rtsp',
       });
+    });
+
+    it.each([
+      ['rtsp://user:pw@cam.example:8554/live?x=1', 'rtsp://user:pw@93.184.216.34:8554/live?x=1'],
+      ['rtmp://live.example/app/key', 'rtmp://93.184.216.34/app/key'],
+    ])(
+      'pins %s to the address it checked, so a second DNS answer cannot move it',
+      async (input, pinned) => {
+        const checked = await checkInput(input, {
+          ...policy,
+          lookup: async () => [{ address: '93.184.216.34', family: 4 }],
+        });
+        expect(checked.input).toBe(input);
+        expect(checked.ffmpegInput).toBe(pinned);
+      },
+    );
+
+    it('leaves an http(s) URL as given: the egress proxy resolves and pins it', async () => {
+      const checked = await checkInput('https://video.example/a.m3u8', {
+        ...policy,
+        lookup: async () => [{ address: '93.184.216.34', family: 4 }],
+      });
+      expect(checked.ffmpegInput).toBe('https://video.example/a.m3u8');
     });
 
     it('gives ffmpeg the normalised URL, so both parsers agree on the host', async () => {
