@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EgressProxy, type EgressSession } from '../../src/decode/egress-proxy.js';
 import { FrameSource } from '../../src/decode/frame-source.js';
+import { readAll } from '../support/read-source.js';
 import { protocolWhitelist } from '../../src/policy/protocol-whitelist.js';
 import { ffmpegProcessesRunning, fixtureFfmpeg, makeVideo } from '../support/videos.js';
 
@@ -15,22 +16,6 @@ const PRIVATE = '127.0.0.3';
 async function listen(server: Server, host: string): Promise<number> {
   await new Promise<void>((resolve) => server.listen(0, host, resolve));
   return (server.address() as AddressInfo).port;
-}
-
-async function readAll(source: FrameSource): Promise<{ frames: number; error: unknown }> {
-  let frames = 0;
-  try {
-    for (let reads = 0; reads < 1000; reads++) {
-      const batch = await source.read(64);
-      if (batch.length === 0) return { frames, error: undefined };
-      frames += batch.length;
-    }
-    return { frames, error: new Error('still reading after 1000 reads') };
-  } catch (error) {
-    return { frames, error };
-  } finally {
-    await source.close();
-  }
 }
 
 describe('the egress proxy sees every connection ffmpeg makes', () => {

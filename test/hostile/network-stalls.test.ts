@@ -4,24 +4,8 @@ import { readFile } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { NetworkError } from '../../src/errors.js';
 import { FrameSource } from '../../src/decode/frame-source.js';
+import { readAll } from '../support/read-source.js';
 import { ffmpegProcessesRunning, fixtureFfmpeg, makeVideo } from '../support/videos.js';
-
-/** Reads a source to its end or its error; bounded, so a source that never ends fails the test. */
-async function readAll(source: FrameSource): Promise<{ frames: number; error: unknown }> {
-  let frames = 0;
-  try {
-    for (let reads = 0; reads < 1000; reads++) {
-      const batch = await source.read(64);
-      if (batch.length === 0) return { frames, error: undefined };
-      frames += batch.length;
-    }
-    return { frames, error: new Error('still reading after 1000 reads') };
-  } catch (error) {
-    return { frames, error };
-  } finally {
-    await source.close();
-  }
-}
 
 describe('network inputs that stall end the run with a retryable network error', () => {
   let server: Server | undefined;
