@@ -55,7 +55,22 @@ describe('the egress proxy sees every connection ffmpeg makes', () => {
       else if (req.url === '/good.m3u8') playlist(`http://public.test:${publicPort}/clip.ts`);
       else if (req.url === '/bad.m3u8') playlist(secret);
       else if (req.url === '/file.m3u8') playlist('file:///etc/passwd');
-      else res.writeHead(404).end();
+      else if (req.url === '/key.m3u8') {
+        // The segment is allowed; the AES-128 key it needs is at the refused address.
+        res
+          .writeHead(200, { 'content-type': 'application/vnd.apple.mpegurl' })
+          .end(
+            `#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXT-X-KEY:METHOD=AES-128,URI="http://${PRIVATE}:${privatePort}/key"\n` +
+              `#EXTINF:2.0,\nhttp://public.test:${publicPort}/clip.ts\n#EXT-X-ENDLIST\n`,
+          );
+      } else if (req.url === '/variants.m3u8') {
+        // A variant playlist at the refused address.
+        res
+          .writeHead(200, { 'content-type': 'application/vnd.apple.mpegurl' })
+          .end(
+            `#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=100000\nhttp://${PRIVATE}:${privatePort}/media.m3u8\n`,
+          );
+      } else res.writeHead(404).end();
     });
     publicPort = await listen(publicServer, PUBLIC);
     answers = { 'public.test': [PUBLIC], 'metadata.test': [PRIVATE] };
@@ -111,6 +126,8 @@ describe('the egress proxy sees every connection ffmpeg makes', () => {
   it.each([
     ['a redirect to a refused address', '/redirect.ts'],
     ['a playlist segment at a refused address', '/bad.m3u8'],
+    ['an AES-128 key at a refused address', '/key.m3u8'],
+    ['a variant playlist at a refused address', '/variants.m3u8'],
   ])('%s is refused, and nothing reaches it', async (_name, path) => {
     const before = privateHits;
     const { frames, session } = await through(`http://public.test:${publicPort}${path}`);
