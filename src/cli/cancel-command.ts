@@ -1,5 +1,4 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { cancelChannel, cancelKey } from '../queue/queue-keys.js';
 import { QueueClient } from '../queue/queue-client.js';
 import { redisUrl } from '../queue/redis-connection.js';
 import type { CommandIo } from './command-io.js';
@@ -8,8 +7,6 @@ import { formatHelp, parseCommandLine } from '../options/command-line.js';
 import { CANCEL_COMMAND } from './command-specs.js';
 import { jobStatus } from './status-command.js';
 
-/** How long the cancel request is kept for a job no worker has picked up yet, in seconds. */
-const CANCEL_FLAG_TTL_SEC = 7 * 24 * 3600;
 /** How often the job's state is polled while waiting for it to stop, in ms. */
 const POLL_MS = 100;
 
@@ -32,9 +29,7 @@ export async function cancelCommand(args: readonly string[], io: CommandIo): Pro
       io.stdout.write(`${JSON.stringify(status)}\n`);
       return 0;
     }
-    // The flag first, then the message: a worker that picks the job up between the two sees it.
-    await client.redis.set(cancelKey(client.prefix, jobId), 'cancelled', 'EX', CANCEL_FLAG_TTL_SEC);
-    await client.redis.publish(cancelChannel(client.prefix), jobId);
+    await client.requestCancel(jobId);
     const deadline = performance.now() + timeoutSec * 1000;
     while (status.state === 'active' && performance.now() < deadline && !io.signal.aborted) {
       await sleep(POLL_MS);

@@ -4,6 +4,7 @@ import { BACKEND_OPTION, ENCODER_OPTIONS, MODEL_OPTION } from '../options/engine
 import { JOB_LABEL_OPTIONS, LABEL_OPTIONS, LOCAL_LABEL_OPTIONS } from '../options/label-options.js';
 import { LIVE_OPTION, LIVE_SETTINGS } from '../options/live-options.js';
 import { POLICY_OPTIONS, PREFIX_OPTION } from '../options/queue-options.js';
+import { SERVE_OPTIONS } from '../options/serve-options.js';
 import { DATA_OPTION, EVALUATE_OPTIONS, TRAIN_OPTIONS } from '../options/train-options.js';
 import { WORKER_OPTIONS } from '../options/worker-options.js';
 
@@ -96,6 +97,23 @@ export const CANCEL_COMMAND = {
   options: { ...CANCEL_OPTIONS, ...PREFIX_OPTION },
 } satisfies CommandSpec;
 
+export const SERVE_COMMAND = {
+  name: 'serve',
+  usage: '[options]',
+  summary: 'the web dashboard: jobs, live label timelines, video, queue admin',
+  description:
+    'Serves the dashboard for the queue "videos" on REDIS_URL: the jobs page, a page per job with its\n' +
+    'label timeline (live while it runs) and its video when the file is under --media-root, the\n' +
+    "workers' health, and bull-board at /queues. Runs until SIGTERM or SIGINT.",
+  options: {
+    ...SERVE_OPTIONS,
+    ...POLICY_OPTIONS,
+    attempts: ENQUEUE_OPTIONS.attempts,
+    backoffMs: ENQUEUE_OPTIONS.backoffMs,
+    ...PREFIX_OPTION,
+  },
+} satisfies CommandSpec;
+
 export const TRAIN_COMMAND = {
   name: 'train',
   usage: '--data <dir> --out <model dir> [options]',
@@ -131,6 +149,7 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
   WATCH_COMMAND,
   STATUS_COMMAND,
   CANCEL_COMMAND,
+  SERVE_COMMAND,
   TRAIN_COMMAND,
   EVALUATE_COMMAND,
 ];

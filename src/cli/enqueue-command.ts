@@ -9,9 +9,6 @@ import { VIDEO_JOB_OPTIONS, videoJobData } from '../queue/video-job.js';
 import type { CommandIo } from './command-io.js';
 import { ENQUEUE_COMMAND } from './command-specs.js';
 
-/** Finished jobs are kept this long for `status` and `watch`, in seconds (as the streams). */
-const KEEP_FINISHED_SEC = 7 * 24 * 3600;
-
 /** Runs `framewise enqueue`; resolves with the exit status. */
 export async function enqueueCommand(args: readonly string[], io: CommandIo): Promise<number> {
   const { options: values, positionals, help } = parseCommandLine(ENQUEUE_COMMAND, args, io.env);
@@ -37,12 +34,10 @@ export async function enqueueCommand(args: readonly string[], io: CommandIo): Pr
     const jobs = [];
     for (const input of inputs) {
       jobs.push(
-        await client.queue.add('label', videoJobData(input.input, job), {
+        await client.add(videoJobData(input.input, job), {
           ...(jobId === undefined ? {} : { jobId }),
           attempts,
-          backoff: { type: 'exponential', delay: backoffMs },
-          removeOnComplete: { age: KEEP_FINISHED_SEC },
-          removeOnFail: { age: KEEP_FINISHED_SEC },
+          backoffMs,
         }),
       );
     }

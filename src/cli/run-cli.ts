@@ -17,6 +17,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   watch: async () => (await import('./watch-command.js')).watchCommand,
   status: async () => (await import('./status-command.js')).statusCommand,
   cancel: async () => (await import('./cancel-command.js')).cancelCommand,
+  serve: async () => (await import('./serve-command.js')).serveCommand,
   train: async () => (await import('./train-command.js')).trainCommand,
   evaluate: async () => (await import('./evaluate-command.js')).evaluateCommand,
 };

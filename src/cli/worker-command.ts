@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import { AbortError, UsageError } from '../errors.js';
 import { useBackend, useGpuBackend } from '../model/run/backend.js';
@@ -104,7 +105,15 @@ export async function workerCommand(args: readonly string[], io: CommandIo): Pro
       );
       ops?.metrics.engine(engine);
       ops?.readiness.modelLoaded();
-      const probed = ops === undefined ? {} : { metrics: ops.metrics, readiness: ops.readiness };
+      const probed =
+        ops === undefined
+          ? {}
+          : {
+              metrics: ops.metrics,
+              readiness: ops.readiness,
+              // Listening on every interface: reachable at this machine's name.
+              metricsUrl: `http://${hostname()}:${ops.server.port}/metrics`,
+            };
       const threads = encoder === undefined ? {} : { encoder };
       await serve({ ...settings, model, backend, logger, ...probed, ...threads }, stop.signal);
       // How much the jobs' batches were merged on the shared encoder.

@@ -1,10 +1,25 @@
-import { Queue, QueueEvents } from 'bullmq';
+import { Queue, QueueEvents, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { JobSummary } from '../output/job-summary.js';
 import { checkRedis } from './check-redis.js';
-import { QUEUE_NAME } from './queue-keys.js';
+import { cancelChannel, cancelKey, QUEUE_NAME } from './queue-keys.js';
 import { bullmqConnection, createRedis } from './redis-connection.js';
 import type { VideoJobData } from './video-job.js';
+
+/** Finished jobs are kept this long for `status` and `watch`, in seconds (as the streams). */
+const KEEP_FINISHED_SEC = 7 * 24 * 3600;
+/** How long the cancel request is kept for a job no worker has picked up yet, in seconds. */
+const CANCEL_FLAG_TTL_SEC = 7 * 24 * 3600;
+
+/** How a job is added: its id and its retries. */
+export interface AddJobOptions {
+  /** The job's id; BullMQ's next number when absent. Adding an id that exists adds nothing. */
+  readonly jobId?: string;
+  /** Tries on transient failures. */
+  readonly attempts: number;
+  /** First retry delay in ms, doubled each retry. */
+  readonly backoffMs: number;
+}
 
 /** The connections a client command needs: the BullMQ queue and a client for framewise's keys. */
 export class QueueClient {
@@ -40,6 +55,31 @@ export class QueueClient {
       await this.events.waitUntilReady();
     }
     return this.events;
+  }
+
+  /** Adds one labeling job (its payload already checked) and returns it. */
+  add(data: VideoJobData, options: AddJobOptions): Promise<Job<VideoJobData, JobSummary>> {
+    return this.queue.add('label', data, {
+      ...(options.jobId === undefined ? {} : { jobId: options.jobId }),
+      attempts: options.attempts,
+      backoff: { type: 'exponential', delay: options.backoffMs },
+      removeOnComplete: { age: KEEP_FINISHED_SEC },
+      removeOnFail: { age: KEEP_FINISHED_SEC },
+    });
+  }
+
+  /**
+   * Asks the workers to stop a job: the flag first, then the message, so that a worker that
+   * picks the job up between the two sees it.
+   */
+  async requestCancel(jobId: string): Promise<void> {
+    await this.redis.set(cancelKey(this.prefix, jobId), 'cancelled', 'EX', CANCEL_FLAG_TTL_SEC);
+    await this.redis.publish(cancelChannel(this.prefix), jobId);
+  }
+
+  /** Withdraws a cancel request (before a cancelled job is retried). */
+  async withdrawCancel(jobId: string): Promise<void> {
+    await this.redis.del(cancelKey(this.prefix, jobId));
   }
 
   /** Closes every connection; a second call returns the same promise. */

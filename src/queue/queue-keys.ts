@@ -15,3 +15,8 @@ export function cancelKey(prefix: string, jobId: string): string {
 export function cancelChannel(prefix: string): string {
   return `${prefix}:cancel`;
 }
+
+/** Hash of the running workers, by BullMQ worker name: what each says of itself (JSON). */
+export function workersKey(prefix: string): string {
+  return `${prefix}:workers`;
+}

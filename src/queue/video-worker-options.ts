@@ -44,4 +44,9 @@ export interface VideoWorkerOptions extends WorkerSettings {
    * @defaultValue none: nothing is counted
    */
   readonly metrics?: WorkerMetrics;
+  /**
+   * Where this worker's `/metrics` can be read, shown on the dashboard's health page.
+   * @defaultValue none
+   */
+  readonly metricsUrl?: string;
 }

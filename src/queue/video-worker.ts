@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { Queue, UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import { EgressProxy, type EgressSession } from '../decode/egress-proxy.js';
 import { clip } from '../options/option.js';
@@ -14,6 +15,7 @@ import { cancelChannel, cancelKey, QUEUE_NAME } from './queue-keys.js';
 import { runVideoJob } from './run-video-job.js';
 import { bullmqConnection, createRedis } from './redis-connection.js';
 import { parseVideoJob, type VideoJobData } from './video-job.js';
+import { newWorkerName, WorkerBeacon } from './worker-beacon.js';
 import type { VideoWorkerOptions } from './video-worker-options.js';
 
 /** Abort reason of jobs stopped because the worker shuts down: they go back to the queue. */
@@ -42,6 +44,10 @@ export class VideoWorker {
   private running = 0;
   /** Every http(s) connection a job's ffmpeg makes goes through it, checked by the policy. */
   private readonly egress: EgressProxy;
+  /** This worker's card for the dashboard's health page. */
+  private readonly beacon: WorkerBeacon;
+  /** Its BullMQ worker name, stored on every job it takes (`processedBy`). */
+  readonly name = newWorkerName();
 
   private constructor(private readonly options: VideoWorkerOptions) {
     this.redis = createRedis(options.redisUrl);
@@ -57,12 +63,21 @@ export class VideoWorker {
       {
         connection: bullmqConnection(options.redisUrl),
         prefix: options.prefix,
+        name: this.name,
         concurrency: options.concurrency,
         lockDuration: options.lockDurationMs,
         stalledInterval: options.stalledIntervalMs,
         autorun: false,
       },
     );
+    this.beacon = new WorkerBeacon(this.redis, options.prefix, {
+      name: this.name,
+      host: hostname(),
+      pid: process.pid,
+      startedAt: Date.now(),
+      concurrency: options.concurrency,
+      ...(options.metricsUrl === undefined ? {} : { metricsUrl: options.metricsUrl }),
+    });
     this.worker.on('error', (error) => options.logger.error({ err: error }, 'worker error'));
     // Without a listener ioredis prints each reconnect failure as plain text, not a log line.
     for (const client of [this.redis, this.subscriber]) {
@@ -91,6 +106,7 @@ export class VideoWorker {
     const worker = new VideoWorker(options);
     await worker.listenForCancellations();
     await worker.warnAboutEviction();
+    await worker.beacon.start();
     void worker.worker
       .run()
       .catch((error: unknown) => options.logger.error({ err: error }, 'worker stopped'));
@@ -152,6 +168,9 @@ export class VideoWorker {
     this.options.metrics?.observeQueue(undefined);
     if (this.queue !== undefined && !(await settlesWithin(this.queue.close(), REDIS_CLOSE_MS))) {
       logger.warn('closing the metrics queue timed out');
+    }
+    if (!(await settlesWithin(this.beacon.stop(), REDIS_CLOSE_MS))) {
+      logger.warn('removing the worker card timed out');
     }
     for (const client of [this.subscriber, this.redis]) {
       // QUIT fails at once while reconnecting, and the reconnect timer would keep running.

@@ -21,6 +21,8 @@ export interface LiveStreamOptions {
    * @defaultValue 'mpegts'
    */
   readonly format?: 'mpegts' | 'mjpeg';
+  /** Seconds each viewer's stream lasts before it ends. @defaultValue endless */
+  readonly seconds?: number;
 }
 
 /**
@@ -78,7 +80,7 @@ export class LiveStreamServer {
         '-f',
         'lavfi',
         '-i',
-        `${this.options.source ?? 'testsrc2'}=size=${this.options.size ?? '96x72'}:rate=${this.options.fps ?? 25}`,
+        `${this.options.source ?? 'testsrc2'}=size=${this.options.size ?? '96x72'}:rate=${this.options.fps ?? 25}${this.options.seconds === undefined ? '' : `:duration=${this.options.seconds}`}`,
         ...(mjpeg
           ? ['-c:v', 'mjpeg', '-q:v', '5', '-f', 'mpjpeg', '-boundary_tag', BOUNDARY]
           : ['-c:v', 'mpeg2video', '-q:v', '5', '-f', 'mpegts']),

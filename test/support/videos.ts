@@ -30,7 +30,13 @@ export type LavfiSource =
   'testsrc' | 'testsrc2' | 'mandelbrot' | 'life' | 'cellauto' | 'smptehdbars' | 'rgbtestsrc';
 
 /** Container and codec of a fixture. `png-mkv` and `ffv1-mkv` are lossless. */
-export type FixtureCodec = 'png-mkv' | 'ffv1-mkv' | 'h264-mp4' | 'h264-mkv' | 'h264-ts';
+export type FixtureCodec =
+  | 'png-mkv'
+  | 'ffv1-mkv'
+  | 'h264-mp4'
+  | 'h264-mkv'
+  | 'h264-ts'
+  | 'vp9-webm';
 
 /** Recipe of {@link makeVideo}. */
 export interface VideoSpec {
@@ -65,6 +71,12 @@ const CONTAINERS: Record<FixtureCodec, { ext: string; format: string; codecArgs:
   'h264-mp4': { ext: 'mp4', format: 'mp4', codecArgs: [...h264Args(), '-movflags', '+faststart'] },
   'h264-mkv': { ext: 'mkv', format: 'matroska', codecArgs: h264Args() },
   'h264-ts': { ext: 'ts', format: 'mpegts', codecArgs: h264Args() },
+  // What every browser plays, for the dashboard's video tests.
+  'vp9-webm': {
+    ext: 'webm',
+    format: 'webm',
+    codecArgs: ['-c:v', 'libvpx-vp9', '-deadline', 'realtime', '-b:v', '400k', '-threads', '1'],
+  },
 };
 
 function h264Args(): string[] {
@@ -78,7 +90,8 @@ export async function makeVideo(spec: VideoSpec): Promise<string> {
     // The format filter fixes the size: sources like testsrc2 round odd sizes down to even
     // ones for 4:2:0 output. H.264 needs even sides for 4:2:0; odd sizes keep full chroma.
     const even = spec.width % 2 === 0 && spec.height % 2 === 0;
-    const pixelFormat = spec.codec.startsWith('h264') ? (even ? 'yuv420p' : 'yuv444p') : 'rgb24';
+    const lossy = spec.codec.startsWith('h264') || spec.codec === 'vp9-webm';
+    const pixelFormat = lossy ? (even ? 'yuv420p' : 'yuv444p') : 'rgb24';
     const src = `${spec.source}=size=${spec.width}x${spec.height}:rate=${spec.fps},format=${pixelFormat}`;
     // Input -t: exactly round(fps × seconds) frames whatever the filters do to timestamps.
     const args = ['-f', 'lavfi', '-t', String(spec.seconds), '-i', src];
