@@ -1,4 +1,5 @@
 import js from '@eslint/js';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
@@ -14,4 +15,6 @@ export default tseslint.config(
       ],
     },
   },
+  // The dashboard's pages: plain modules for the browser.
+  { files: ['web/**/*.js'], languageOptions: { globals: globals.browser } },
 );

@@ -60,7 +60,10 @@ export function clock(seconds, withMillis = true) {
   rest -= h * 3600;
   const m = Math.floor(rest / 60);
   rest -= m * 60;
-  const s = withMillis && h === 0 ? rest.toFixed(3).padStart(6, '0') : String(Math.floor(rest)).padStart(2, '0');
+  const s =
+    withMillis && h === 0
+      ? rest.toFixed(3).padStart(6, '0')
+      : String(Math.floor(rest)).padStart(2, '0');
   return h > 0 ? `${sign}${h}:${String(m).padStart(2, '0')}:${s}` : `${sign}${m}:${s}`;
 }
 
@@ -75,7 +78,18 @@ export function span(ms) {
 }
 
 /** Distinct colours for classes, by class index. */
-const PALETTE = ['#4e79a7', '#f28e2b', '#59a14f', '#e15759', '#76b7b2', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac'];
+const PALETTE = [
+  '#4e79a7',
+  '#f28e2b',
+  '#59a14f',
+  '#e15759',
+  '#76b7b2',
+  '#edc948',
+  '#b07aa1',
+  '#ff9da7',
+  '#9c755f',
+  '#bab0ac',
+];
 
 export function classColor(index) {
   return PALETTE[((index % PALETTE.length) + PALETTE.length) % PALETTE.length];
@@ -83,7 +97,8 @@ export function classColor(index) {
 
 /** The navigation bar, with `active` marked. */
 export function nav(active) {
-  const link = (href, text, key) => el('a', { href, text, className: key === active ? 'active' : '' });
+  const link = (href, text, key) =>
+    el('a', { href, text, className: key === active ? 'active' : '' });
   return el(
     'nav',
     {},

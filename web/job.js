@@ -84,7 +84,12 @@ function scheduleDetail() {
 
 function renderDetail() {
   const p = detail.progress ?? {};
-  document.querySelector('#state').replaceChildren(badge(detail.state), detail.live ? el('span', { className: 'tag', text: 'live' }) : '');
+  document
+    .querySelector('#state')
+    .replaceChildren(
+      badge(detail.state),
+      detail.live ? el('span', { className: 'tag', text: 'live' }) : '',
+    );
   document.querySelector('#url').textContent = detail.url;
   const reason = document.querySelector('#reason');
   reason.hidden = !detail.failedReason;
@@ -93,18 +98,20 @@ function renderDetail() {
     .map(([k, v]) => `${k} ${v}`)
     .join(', ');
   const now = Date.now();
-  document.querySelector('#stats').replaceChildren(
-    ...stat('Labeled to', p.t === undefined ? '–' : clock(p.t)),
-    ...stat('Frames', p.frames ?? '–'),
-    ...stat('Labels', received.labels),
-    ...stat('fps', p.fps ?? '–'),
-    ...stat('Dropped', p.dropped ?? '–'),
-    ...stat('Gaps', p.gaps ?? received.gaps),
-    ...stat('Attempts', detail.attempts),
-    ...stat('Worker', detail.worker ?? '–'),
-    ...stat('Added', `${span(now - detail.addedAt)} ago`),
-    ...stat('Options', options || 'defaults'),
-  );
+  document
+    .querySelector('#stats')
+    .replaceChildren(
+      ...stat('Labeled to', p.t === undefined ? '–' : clock(p.t)),
+      ...stat('Frames', p.frames ?? '–'),
+      ...stat('Labels', received.labels),
+      ...stat('fps', p.fps ?? '–'),
+      ...stat('Dropped', p.dropped ?? '–'),
+      ...stat('Gaps', p.gaps ?? received.gaps),
+      ...stat('Attempts', detail.attempts),
+      ...stat('Worker', detail.worker ?? '–'),
+      ...stat('Added', `${span(now - detail.addedAt)} ago`),
+      ...stat('Options', options || 'defaults'),
+    );
   const actions = [];
   if (!FINISHED.has(detail.state)) actions.push(button('Cancel', `${base}/cancel`));
   if (detail.state === 'failed') actions.push(button('Retry', `${base}/retry`));
@@ -146,15 +153,31 @@ function renderSummary(summary) {
   section.hidden = false;
   const counts = Object.entries(summary.counts).sort((a, b) => b[1] - a[1]);
   const seconds = new Map();
-  for (const s of summary.segments) seconds.set(s.label, (seconds.get(s.label) ?? 0) + (s.end - s.start));
-  document.querySelector('#counts tbody').replaceChildren(
-    ...counts.map(([label, n]) => el('tr', {}, el('td', { text: label }), el('td', { className: 'num', text: n }), el('td', { className: 'num', text: clock(seconds.get(label) ?? 0) }))),
-  );
+  for (const s of summary.segments)
+    seconds.set(s.label, (seconds.get(s.label) ?? 0) + (s.end - s.start));
+  document
+    .querySelector('#counts tbody')
+    .replaceChildren(
+      ...counts.map(([label, n]) =>
+        el(
+          'tr',
+          {},
+          el('td', { text: label }),
+          el('td', { className: 'num', text: n }),
+          el('td', { className: 'num', text: clock(seconds.get(label) ?? 0) }),
+        ),
+      ),
+    );
   document.querySelector('#segments tbody').replaceChildren(
     ...summary.segments.map((s) =>
       el(
         'tr',
-        { className: 'seek', title: 'play from here', onclick: () => timeline.onSeek(s.start), 'data-start': s.start },
+        {
+          className: 'seek',
+          title: 'play from here',
+          onclick: () => timeline.onSeek(s.start),
+          'data-start': s.start,
+        },
         el('td', { text: s.label }),
         el('td', { className: 'num', text: clock(s.start) }),
         el('td', { className: 'num', text: clock(s.end) }),

@@ -12,7 +12,8 @@ form.addEventListener('submit', async (event) => {
   event.preventDefault();
   const data = new FormData(form);
   const job = { url: String(data.get('url')).trim() };
-  for (const key of ['window', 'stride']) if (data.get(key)) job[key] = Number.parseInt(data.get(key), 10);
+  for (const key of ['window', 'stride'])
+    if (data.get(key)) job[key] = Number.parseInt(data.get(key), 10);
   if (data.get('fps')) job.fps = Number(data.get('fps'));
   if (data.get('mode')) job.mode = data.get('mode');
   if (data.get('live')) job.live = true;
@@ -20,7 +21,11 @@ form.addEventListener('submit', async (event) => {
   result.textContent = 'Adding…';
   try {
     const { id } = await post('/api/jobs', job);
-    result.replaceChildren('Added ', el('a', { href: `/jobs/${encodeURIComponent(id)}`, text: `job ${id}` }), '.');
+    result.replaceChildren(
+      'Added ',
+      el('a', { href: `/jobs/${encodeURIComponent(id)}`, text: `job ${id}` }),
+      '.',
+    );
     form.reset();
     await refresh();
   } catch (error) {
@@ -79,14 +84,25 @@ function row(job, now) {
   const p = job.progress ?? {};
   const id = encodeURIComponent(job.id);
   const actions = [];
-  if (['active', 'waiting', 'delayed', 'prioritized'].includes(job.state)) actions.push(action('Cancel', `/api/jobs/${id}/cancel`));
+  if (['active', 'waiting', 'delayed', 'prioritized'].includes(job.state))
+    actions.push(action('Cancel', `/api/jobs/${id}/cancel`));
   if (job.state === 'failed') actions.push(action('Retry', `/api/jobs/${id}/retry`));
   return el(
     'tr',
     { 'data-job': job.id, 'data-state': job.state },
     el('td', {}, el('a', { href: `/jobs/${id}`, text: job.id })),
-    el('td', {}, badge(job.state), job.live ? el('span', { className: 'tag', text: 'live' }) : null),
-    el('td', { className: 'url', title: job.failedReason ?? job.url }, job.url, job.failedReason ? el('div', { className: 'reason', text: job.failedReason }) : null),
+    el(
+      'td',
+      {},
+      badge(job.state),
+      job.live ? el('span', { className: 'tag', text: 'live' }) : null,
+    ),
+    el(
+      'td',
+      { className: 'url', title: job.failedReason ?? job.url },
+      job.url,
+      job.failedReason ? el('div', { className: 'reason', text: job.failedReason }) : null,
+    ),
     el('td', { className: 'num', text: p.t === undefined ? '–' : clock(p.t, false) }),
     el('td', { className: 'num', text: p.frames ?? '–' }),
     el('td', { className: 'num', text: p.fps ?? '–' }),

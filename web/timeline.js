@@ -36,7 +36,12 @@ export class Timeline {
     this.svg = svg('svg', { class: 'timeline', role: 'img', 'aria-label': 'label timeline' });
     this.tooltip = el('div', { className: 'tooltip', hidden: true });
     const zoom = (factor) => () => this.zoomAround(factor, null);
-    this.followButton = el('button', { type: 'button', text: 'Follow live', onclick: () => this.setFollow(true), hidden: true });
+    this.followButton = el('button', {
+      type: 'button',
+      text: 'Follow live',
+      onclick: () => this.setFollow(true),
+      hidden: true,
+    });
     this.toolbar = el(
       'div',
       { className: 'timeline-tools' },
@@ -46,7 +51,10 @@ export class Timeline {
       this.followButton,
       el('span', { className: 'muted hint', text: 'wheel: zoom · drag: pan · click: seek' }),
     );
-    container.append(this.toolbar, el('div', { className: 'timeline-box' }, this.svg, this.tooltip));
+    container.append(
+      this.toolbar,
+      el('div', { className: 'timeline-box' }, this.svg, this.tooltip),
+    );
     this.attach();
     new ResizeObserver(() => this.schedule()).observe(this.svg);
   }
@@ -66,7 +74,15 @@ export class Timeline {
       last.lastT = t;
     } else {
       if (last !== undefined) last.end = t;
-      this.segmentList.push({ key, index: entry.label, start: t, end: t, lastT: t, windows: 1, scoreSum: entry.score });
+      this.segmentList.push({
+        key,
+        index: entry.label,
+        start: t,
+        end: t,
+        lastT: t,
+        windows: 1,
+        scoreSum: entry.score,
+      });
     }
     this.ts.push(t);
     this.scores.push(entry.score);
@@ -83,7 +99,13 @@ export class Timeline {
 
   /** The segments so far, rounded to milliseconds like the job summary's. */
   segments() {
-    return this.segmentList.map((s) => ({ label: s.key, start: ms(s.start), end: ms(s.end), windows: s.windows, meanScore: s.scoreSum / s.windows }));
+    return this.segmentList.map((s) => ({
+      label: s.key,
+      start: ms(s.start),
+      end: ms(s.end),
+      windows: s.windows,
+      meanScore: s.scoreSum / s.windows,
+    }));
   }
 
   /** Where the video is, or null. */
@@ -112,7 +134,8 @@ export class Timeline {
   }
 
   extent() {
-    const end = this.segmentList.length === 0 ? 0 : this.segmentList[this.segmentList.length - 1].end;
+    const end =
+      this.segmentList.length === 0 ? 0 : this.segmentList[this.segmentList.length - 1].end;
     const gapEnd = this.gaps.reduce((a, g) => Math.max(a, g.end), 0);
     return [0, Math.max(end, gapEnd, this.cursor ?? 0, 1)];
   }
@@ -130,7 +153,9 @@ export class Timeline {
   }
 
   sortLanes() {
-    this.laneOrder = [...this.lanes.values()].sort((a, b) => a.index - b.index || a.key.localeCompare(b.key));
+    this.laneOrder = [...this.lanes.values()].sort(
+      (a, b) => a.index - b.index || a.key.localeCompare(b.key),
+    );
     this.laneOrder.forEach((lane, i) => (lane.row = i));
   }
 
@@ -163,7 +188,14 @@ export class Timeline {
     );
     let drag = null;
     this.svg.addEventListener('pointerdown', (event) => {
-      drag = { x: event.clientX, view: this.currentView(), moved: false };
+      // Pointer capture makes the SVG the target of the moves and the release: note the segment now.
+      const segment = event.target.closest?.('rect.segment');
+      drag = {
+        x: event.clientX,
+        view: this.currentView(),
+        moved: false,
+        seek: segment ? Number(segment.dataset.seek) : null,
+      };
       this.svg.setPointerCapture(event.pointerId);
     });
     this.svg.addEventListener('pointermove', (event) => {
@@ -184,11 +216,10 @@ export class Timeline {
       this.hover(event);
     });
     this.svg.addEventListener('pointerup', (event) => {
-      const click = drag !== null && !drag.moved;
+      const click = drag !== null && !drag.moved ? drag : null;
       drag = null;
-      if (!click) return;
-      const target = event.target.closest?.('rect.segment');
-      this.onSeek(target ? Number(target.dataset.seek) : Math.max(0, this.timeAt(event.clientX)));
+      if (click === null) return;
+      this.onSeek(click.seek ?? Math.max(0, this.timeAt(event.clientX)));
     });
     this.svg.addEventListener('pointerleave', () => (this.tooltip.hidden = true));
   }
@@ -202,7 +233,11 @@ export class Timeline {
     }
     const i = this.labelAt(t);
     const lines = [`t ${clock(t)}`];
-    if (i >= 0) lines.push(`${this.keys[i]} · score ${this.scores[i].toFixed(3)}`, `label at ${clock(this.ts[i])}`);
+    if (i >= 0)
+      lines.push(
+        `${this.keys[i]} · score ${this.scores[i].toFixed(3)}`,
+        `label at ${clock(this.ts[i])}`,
+      );
     const gap = this.gaps.find((g) => t >= g.start && t < g.end);
     if (gap) lines.push(`outage of ${gap.gap.toFixed(1)} s`);
     this.tooltip.replaceChildren(...lines.map((line) => el('div', { text: line })));
@@ -248,8 +283,17 @@ export class Timeline {
     const nodes = [];
 
     const defs = svg('defs');
-    const pattern = svg('pattern', { id: 'hatch', width: 6, height: 6, patternUnits: 'userSpaceOnUse', patternTransform: 'rotate(45)' });
-    pattern.append(svg('rect', { width: 6, height: 6, fill: '#fff0f0' }), svg('line', { x1: 0, y1: 0, x2: 0, y2: 6, stroke: '#d9534f', 'stroke-width': 2 }));
+    const pattern = svg('pattern', {
+      id: 'hatch',
+      width: 6,
+      height: 6,
+      patternUnits: 'userSpaceOnUse',
+      patternTransform: 'rotate(45)',
+    });
+    pattern.append(
+      svg('rect', { width: 6, height: 6, fill: '#fff0f0' }),
+      svg('line', { x1: 0, y1: 0, x2: 0, y2: 6, stroke: '#d9534f', 'stroke-width': 2 }),
+    );
     defs.append(pattern);
     const clip = svg('clipPath', { id: 'plot' });
     clip.append(svg('rect', { x: GUTTER, y: 0, width: plot, height }));
@@ -274,8 +318,18 @@ export class Timeline {
       const title = svg('title');
       title.textContent = lane.key;
       name.append(title);
-      const swatch = svg('rect', { x: GUTTER - 12, y: y + 7, width: 8, height: 10, fill: classColor(lane.index) });
-      nodes.push(svg('line', { x1: GUTTER, x2: width, y1: y + LANE, y2: y + LANE, class: 'lane-line' }), name, swatch);
+      const swatch = svg('rect', {
+        x: GUTTER - 12,
+        y: y + 7,
+        width: 8,
+        height: 10,
+        fill: classColor(lane.index),
+      });
+      nodes.push(
+        svg('line', { x1: GUTTER, x2: width, y1: y + LANE, y2: y + LANE, class: 'lane-line' }),
+        name,
+        swatch,
+      );
     }
 
     const plotGroup = svg('g', { 'clip-path': 'url(#plot)' });
@@ -309,7 +363,16 @@ export class Timeline {
     for (const g of this.gaps) {
       if (g.end < v0 || g.start > v1) continue;
       const gx = x(g.start);
-      const band = svg('rect', { class: 'gap', x: gx, y: AXIS, width: Math.max(x(g.end) - gx, 2), height: height - AXIS - 2, fill: 'url(#hatch)', 'data-start': ms(g.start), 'data-gap': g.gap });
+      const band = svg('rect', {
+        class: 'gap',
+        x: gx,
+        y: AXIS,
+        width: Math.max(x(g.end) - gx, 2),
+        height: height - AXIS - 2,
+        fill: 'url(#hatch)',
+        'data-start': ms(g.start),
+        'data-gap': g.gap,
+      });
       const title = svg('title');
       title.textContent = `outage of ${g.gap.toFixed(1)} s at ${clock(g.start)}`;
       band.append(title);
@@ -321,12 +384,23 @@ export class Timeline {
     const first = Math.max(this.labelAt(v0), 0);
     const stride = Math.max(1, Math.floor((this.labelAt(v1) - first) / (plot * 2)));
     for (let i = first; i < this.ts.length && this.ts[i] <= v1 + (v1 - v0) * 0.01; i += stride) {
-      points.push(`${x(this.ts[i]).toFixed(1)},${(top + (1 - this.scores[i]) * (SCORE - 4)).toFixed(1)}`);
+      points.push(
+        `${x(this.ts[i]).toFixed(1)},${(top + (1 - this.scores[i]) * (SCORE - 4)).toFixed(1)}`,
+      );
     }
-    if (points.length > 1) plotGroup.append(svg('polyline', { class: 'score', points: points.join(' ') }));
+    if (points.length > 1)
+      plotGroup.append(svg('polyline', { class: 'score', points: points.join(' ') }));
     // Video cursor.
     if (this.cursor !== null && this.cursor >= v0 && this.cursor <= v1) {
-      plotGroup.append(svg('line', { class: 'cursor', x1: x(this.cursor), x2: x(this.cursor), y1: AXIS - 4, y2: height }));
+      plotGroup.append(
+        svg('line', {
+          class: 'cursor',
+          x1: x(this.cursor),
+          x2: x(this.cursor),
+          y1: AXIS - 4,
+          y2: height,
+        }),
+      );
     }
     nodes.push(plotGroup);
     const scoreName = svg('text', { x: 6, y: top + SCORE / 2, class: 'lane-name muted' });
@@ -338,6 +412,9 @@ export class Timeline {
 
 /** A step of 1, 2 or 5 × 10^k seconds (or minutes, hours) near `raw`. */
 function niceStep(raw) {
-  const steps = [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 43200, 86400];
+  const steps = [
+    0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200,
+    14400, 43200, 86400,
+  ];
   return steps.find((s) => s >= raw) ?? 86400 * Math.ceil(raw / 86400);
 }

@@ -88,9 +88,7 @@ export function accessGate(token: string | undefined): MiddlewareHandler {
   };
 }
 
-function tokenOf(
-  c: Context,
-): { value: string; from: 'header' | 'cookie' | 'query' } | undefined {
+function tokenOf(c: Context): { value: string; from: 'header' | 'cookie' | 'query' } | undefined {
   const header = c.req.header('authorization');
   const bearer = header === undefined ? undefined : /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1];
   if (bearer !== undefined) return { value: bearer, from: 'header' };

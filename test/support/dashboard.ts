@@ -104,7 +104,8 @@ export async function readSse(
       buffer = lines.pop() ?? '';
       for (const line of lines) {
         if (line === '') {
-          if (data.length > 0) onEvent({ ...(id === undefined ? {} : { id }), data: data.join('\n') });
+          if (data.length > 0)
+            onEvent({ ...(id === undefined ? {} : { id }), data: data.join('\n') });
           id = undefined;
           data = [];
         } else if (line.startsWith('id:')) {

@@ -32,10 +32,11 @@ export interface RenderShotsOptions {
   /** Frames per second. */
   readonly fps: number;
   /**
-   * `h264`: H.264 in MP4, as cameras and sites deliver; `png`: lossless PNG frames in Matroska.
+   * `h264`: H.264 in MP4, as cameras and sites deliver; `png`: lossless PNG frames in Matroska;
+   * `vp9`: VP9 in WebM, which every browser plays.
    * @defaultValue 'h264'
    */
-  readonly codec?: 'h264' | 'png';
+  readonly codec?: 'h264' | 'png' | 'vp9';
   /**
    * H.264: cap the bitrate (kbit/s), as a camera or a site's encoder does; noisy lavfi sources
    * otherwise take several times what such video does, and decode that much slower.
@@ -74,12 +75,14 @@ export async function renderShots(options: RenderShotsOptions): Promise<string> 
   const encode =
     codec === 'png'
       ? ['-c:v', 'png', '-f', 'matroska']
-      : [
-          ...['-c:v', 'libx264', '-preset', 'veryfast', '-crf', '23', '-movflags', '+faststart'],
-          ...(maxKbps === undefined
-            ? []
-            : ['-maxrate', `${maxKbps}k`, '-bufsize', `${2 * maxKbps}k`]),
-        ];
+      : codec === 'vp9'
+        ? ['-c:v', 'libvpx-vp9', '-deadline', 'realtime', '-b:v', '400k', '-f', 'webm']
+        : [
+            ...['-c:v', 'libx264', '-preset', 'veryfast', '-crf', '23', '-movflags', '+faststart'],
+            ...(maxKbps === undefined
+              ? []
+              : ['-maxrate', `${maxKbps}k`, '-bufsize', `${2 * maxKbps}k`]),
+          ];
   const args = ['-hide_banner', '-nostdin', '-loglevel', 'error', '-y', ...inputs];
   args.push('-filter_complex', filter, '-map', '[v]', ...encode, out);
   await run(ffmpeg.path, args);

@@ -31,12 +31,7 @@ export type LavfiSource =
 
 /** Container and codec of a fixture. `png-mkv` and `ffv1-mkv` are lossless. */
 export type FixtureCodec =
-  | 'png-mkv'
-  | 'ffv1-mkv'
-  | 'h264-mp4'
-  | 'h264-mkv'
-  | 'h264-ts'
-  | 'vp9-webm';
+  'png-mkv' | 'ffv1-mkv' | 'h264-mp4' | 'h264-mkv' | 'h264-ts' | 'vp9-webm';
 
 /** Recipe of {@link makeVideo}. */
 export interface VideoSpec {

@@ -18,7 +18,8 @@ describe('LabelFeeds on a real Redis', () => {
     const ids: string[] = [];
     for (let i = 0; i < count; i += batch) {
       const pipeline = redis.pipeline();
-      for (let j = i; j < Math.min(count, i + batch); j++) pipeline.xadd(key, '*', 'frame', String(j));
+      for (let j = i; j < Math.min(count, i + batch); j++)
+        pipeline.xadd(key, '*', 'frame', String(j));
       const replies = (await pipeline.exec()) ?? [];
       for (const [error, id] of replies) {
         if (error !== null) throw error;
@@ -49,24 +50,33 @@ describe('LabelFeeds on a real Redis', () => {
     return { got, frames, done, stop };
   }
 
-  it('50 viewers, one joining late and one slow, each get every entry once and in order; one connection follows', { timeout: 60_000 }, async () => {
-    const key = `${prefix}:labels:many`;
-    const state = { done: false };
-    const feeds = new LabelFeeds({ redis, isFinished: async () => state.done, blockMs: 200, pageSize: 50 });
-    const viewers = Array.from({ length: 48 }, () => viewer(feeds, key, '0-0'));
-    const slow = viewer(feeds, key, '0-0', 30);
-    const writing = write(key, 600, 7, 5);
-    await sleep(300);
-    const late = viewer(feeds, key, '0-0');
-    expect(feeds.following).toBe(1);
-    const ids = await writing;
-    state.done = true;
-    const all = [...viewers, slow, late];
-    await Promise.all(all.map((v) => v.done));
-    for (const v of all) expect(v.got).toEqual(ids);
-    expect(slow.frames).toEqual(ids.map((_, i) => String(i)));
-    expect(feeds.following).toBe(0);
-  });
+  it(
+    '50 viewers, one joining late and one slow, each get every entry once and in order; one connection follows',
+    { timeout: 60_000 },
+    async () => {
+      const key = `${prefix}:labels:many`;
+      const state = { done: false };
+      const feeds = new LabelFeeds({
+        redis,
+        isFinished: async () => state.done,
+        blockMs: 200,
+        pageSize: 50,
+      });
+      const viewers = Array.from({ length: 48 }, () => viewer(feeds, key, '0-0'));
+      const slow = viewer(feeds, key, '0-0', 30);
+      const writing = write(key, 600, 7, 5);
+      await sleep(300);
+      const late = viewer(feeds, key, '0-0');
+      expect(feeds.following).toBe(1);
+      const ids = await writing;
+      state.done = true;
+      const all = [...viewers, slow, late];
+      await Promise.all(all.map((v) => v.done));
+      for (const v of all) expect(v.got).toEqual(ids);
+      expect(slow.frames).toEqual(ids.map((_, i) => String(i)));
+      expect(feeds.following).toBe(0);
+    },
+  );
 
   it('resumes after a Last-Event-ID: only the entries after it', async () => {
     const key = `${prefix}:labels:resume`;
