@@ -25,6 +25,7 @@ const LAYERS = [
   'metrics',
   'queue',
   'train',
+  'serve',
   'cli',
   'index',
 ] as const;
