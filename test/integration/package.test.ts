@@ -13,9 +13,12 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** npm installs the tarball's dependencies from its cache (filled by `npm ci`) where it can. */
 const INSTALL_TIMEOUT_MS = 180_000;
 
-/** What the package may hold: the compiled library and worker, the bundled model, the schema. */
+/**
+ * What the package may hold: the compiled library and worker, the bundled model, the schema,
+ * the dashboard's pages.
+ */
 const SHIPPED =
-  /^(dist\/src\/|dist\/workers\/|models\/demo\/|schema\/|package\.json$|README\.md$|LICENSE$|CHANGELOG\.md$)/;
+  /^(dist\/src\/|dist\/workers\/|models\/demo\/|schema\/|web\/|package\.json$|README\.md$|LICENSE$|CHANGELOG\.md$)/;
 
 interface PackedFile {
   readonly path: string;
@@ -44,7 +47,7 @@ describe('the npm package', () => {
     if (dir !== undefined) await rm(dir, { recursive: true, force: true });
   });
 
-  it('holds the library, the worker, the bundled model and the job schema, and nothing else', () => {
+  it('holds the library, the worker, the bundled model, the job schema and the dashboard, and nothing else', () => {
     expect(files.filter((path) => !SHIPPED.test(path))).toEqual([]);
     expect(files).toEqual(
       expect.arrayContaining([
@@ -55,6 +58,10 @@ describe('the npm package', () => {
         'dist/workers/video-worker.js',
         'models/demo/model.json',
         'schema/video-job.schema.json',
+        'web/index.html',
+        'web/job.html',
+        'web/timeline.js',
+        'web/style.css',
       ]),
     );
     const lab =
