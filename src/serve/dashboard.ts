@@ -77,6 +77,19 @@ const PAGE_CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
+/** bull-board's React page: its own scripts, inline styles, nothing from elsewhere. */
+const BOARD_CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "font-src 'self' data:",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'self'",
+  "frame-ancestors 'none'",
+].join('; ');
+
 /**
  * The web dashboard: the jobs page, each job's page with its live label timeline (Server-Sent
  * Events from the job's labels stream) and its video, the workers' health, and bull-board at
@@ -268,6 +281,11 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
 
   app.get('/api/workers', async (c) => c.json({ workers: await listWorkers(client) }));
 
+  // bull-board's page asks Google for fonts: kept to this server, it falls back to the system's.
+  app.use('/queues/*', async (c, next) => {
+    await next();
+    c.res.headers.set('Content-Security-Policy', BOARD_CSP);
+  });
   const board = new HonoAdapter(serveStatic);
   createBullBoard({
     queues: [new BullMQAdapter(client.queue, { displayName: `videos (prefix ${client.prefix})` })],

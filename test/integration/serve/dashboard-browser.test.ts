@@ -257,8 +257,23 @@ describe('framewise serve in a real browser', () => {
 
   it("bull-board's page loads at /queues and shows the queue", { timeout: 30_000 }, async () => {
     const page = await newPage();
+    const elsewhere: string[] = [];
+    // Requests for other servers (bull-board asks Google for fonts) are blocked by the page's
+    // policy, before they reach the network.
+    const blocked: string[] = [];
+    page.on('requestfailed', (request) => {
+      if (request.failure()?.errorText === 'csp') blocked.push(request.url());
+    });
+    page.on('request', (request) => {
+      if (!request.url().startsWith(serve.url) && !request.url().startsWith('data:')) {
+        elsewhere.push(request.url());
+      }
+    });
     await page.goto(`${serve.url}/queues`);
     await page.getByText('videos').first().waitFor({ timeout: 15_000 });
+    // Everything from this server: it works offline and tells no one who looks.
+    await waitFor(() => blocked.length >= elsewhere.length, 5000);
+    expect(blocked).toEqual(elsewhere);
     await page.close();
   });
 
