@@ -152,6 +152,35 @@ describe('framewise serve in a real browser', () => {
   );
 
   it(
+    'the jobs page cancels a running job and retries a failed one',
+    { timeout: 60_000 },
+    async () => {
+      const notVideo = join(media, 'notes.mp4');
+      await writeFile(notVideo, 'not a video\n');
+      const failing = await enqueue(notVideo, '--media-root', media, '--attempts', '1');
+      const running = await enqueue(camera.url, '--allow-private');
+      const page = await newPage();
+      await page.goto(`${serve.url}/`);
+      const row = (id: string, state = '') =>
+        page.locator(`tr[data-job="${id}"]${state === '' ? '' : `[data-state="${state}"]`}`);
+      await row(running, 'active').waitFor({ timeout: 20_000 });
+      await row(running).getByRole('button', { name: 'Cancel' }).click();
+      await row(running, 'failed').waitFor({ timeout: 20_000 });
+      expect(await row(running).locator('.reason').textContent()).toMatch(/cancel/);
+      await row(failing, 'failed').waitFor({ timeout: 20_000 });
+      expect(await row(failing).locator('td').nth(8).textContent()).toBe('1');
+      await row(failing).getByRole('button', { name: 'Retry' }).click();
+      // It runs again, and fails again: not a video.
+      await waitFor(
+        async () => (await row(failing).locator('td').nth(8).textContent()) === '2',
+        20_000,
+      );
+      await row(failing, 'failed').waitFor({ timeout: 20_000 });
+      await page.close();
+    },
+  );
+
+  it(
     "a job page's timeline grows while the worker runs and ends with the summary's segments",
     { timeout: 90_000 },
     async () => {
