@@ -5,6 +5,7 @@ import { JOB_LABEL_OPTIONS, LABEL_OPTIONS, LOCAL_LABEL_OPTIONS } from '../option
 import { LIVE_OPTION, LIVE_SETTINGS } from '../options/live-options.js';
 import { POLICY_OPTIONS, PREFIX_OPTION } from '../options/queue-options.js';
 import { SERVE_OPTIONS } from '../options/serve-options.js';
+import { SPLIT_OPTION, SPLIT_OVER_OPTION } from '../options/split-options.js';
 import { DATA_OPTION, EVALUATE_OPTIONS, TRAIN_OPTIONS } from '../options/train-options.js';
 import { WORKER_OPTIONS } from '../options/worker-options.js';
 
@@ -41,6 +42,7 @@ export const WORKER_COMMAND = {
     'shuts down gracefully.',
   options: {
     ...WORKER_OPTIONS,
+    ...SPLIT_OVER_OPTION,
     batch: LOCAL_LABEL_OPTIONS.batch,
     ...POLICY_OPTIONS,
     ...MODEL_OPTION,
@@ -62,6 +64,7 @@ export const ENQUEUE_COMMAND = {
     ...JOB_LABEL_OPTIONS,
     ...LIVE_OPTION,
     ...LIVE_SETTINGS,
+    ...SPLIT_OPTION,
     ...ENQUEUE_OPTIONS,
     ...POLICY_OPTIONS,
     ...PREFIX_OPTION,

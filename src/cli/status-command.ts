@@ -1,5 +1,6 @@
 import { InputError } from '../errors.js';
 import { QueueClient } from '../queue/queue-client.js';
+import { partStatuses } from '../queue/split-job.js';
 import { redisUrl } from '../queue/redis-connection.js';
 import type { CommandIo } from './command-io.js';
 import { jobIdArgument } from './job-id-argument.js';
@@ -19,10 +20,12 @@ export async function jobStatus(
     );
   }
   const state = await job.getState();
+  const parts = await partStatuses(client.queue, client.redis, client.prefix, jobId);
   return {
     id: job.id,
     state,
     progress: job.progress,
+    ...(parts.length === 0 ? {} : { parts }),
     ...(state === 'completed' ? { summary: job.returnvalue } : {}),
     ...(job.failedReason === undefined || job.failedReason === ''
       ? {}

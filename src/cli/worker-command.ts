@@ -38,6 +38,7 @@ export async function workerCommand(args: readonly string[], io: CommandIo): Pro
   const { metricsPort, ...worker } = valuesOf(values, WORKER_OPTIONS);
   const settings = {
     ...worker,
+    splitOverSec: values.splitOverSec,
     redisUrl: redisUrl(io.env),
     prefix: values.prefix,
     batch: values.batch,

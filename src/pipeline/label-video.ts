@@ -14,6 +14,7 @@ import {
   type LabelFramesOptions,
 } from './label-frames.js';
 import type { ResumePoint } from './resume-point.js';
+import { InputError } from '../errors.js';
 
 /**
  * How far before a resume frame's time the seek lands, in seconds: less than half a frame at
@@ -23,9 +24,12 @@ const SEEK_LEAD_SEC = 0.0005;
 /**
  * Resampled runs (`fps`) resume this early, in seconds, rounded up to whole sampled frames:
  * ffmpeg's fps filter picks each output frame from the source frames around it, so it needs
- * those frames, on the same grid as the interrupted run, to pick the same ones again.
+ * those frames to pick the same ones again (upsampled, the one before the slot); frames are
+ * then numbered by their time (see `numberByTime`), and those before the resume frame skipped.
  */
-const FPS_LEAD_SEC = 0.5;
+const FPS_LEAD_SEC = 1;
+/** How far a part's first frame may lie from where the file's packets put it, in seconds. */
+const FRAME_TIME_TOLERANCE_SEC = 0.001;
 
 /** Hooks and controls of {@link labelVideo}. */
 export interface LabelVideoControls {
@@ -49,6 +53,18 @@ export interface LabelVideoControls {
    * keep their numbering; the counters should hold the run's totals before it.
    */
   readonly resume?: ResumePoint;
+  /**
+   * Stop after this frame (a part of a split file): frames after it are not read, so no window
+   * ends past it. Files only.
+   * @defaultValue none: to the end of the input
+   */
+  readonly lastFrame?: number;
+  /**
+   * The time the first frame decoded must have (a part of a split file starts at a frame
+   * whose time was read from the file's packets): a frame numbered `frame` at another time
+   * fails the run with `FW_ERR_CORRUPT_INPUT` rather than labeling misnumbered frames.
+   */
+  readonly expectFrame?: { readonly frame: number; readonly t: number };
   /** Called once ffmpeg is started, e.g. to show progress against `source.info`. */
   readonly onSource?: (source: FrameSource) => void;
   /**
@@ -97,10 +113,20 @@ export async function* labelVideo(
   try {
     controls.onSource?.(source);
     const resumeFrame = controls.resume?.frame;
-    return yield* labelFrames(
+    const resume = controls.resume;
+    // Resampled: a frame's index is its slot on the fps grid, wherever decoding started.
+    const numbered: FrameReader =
+      resume !== undefined && options.fps !== undefined
+        ? numberByTime(source, resume.t - resume.frame / options.fps, options.fps)
+        : source;
+    let reader: FrameReader =
       resumeFrame === undefined || resumeFrame === firstIndex
-        ? source
-        : skipBefore(source, resumeFrame),
+        ? numbered
+        : skipBefore(numbered, resumeFrame);
+    if (controls.expectFrame !== undefined) reader = checkFrameTime(reader, controls.expectFrame);
+    if (controls.lastFrame !== undefined) reader = upTo(reader, controls.lastFrame);
+    return yield* labelFrames(
+      reader,
       model,
       frameOptions(model, options, controls),
       controls.counters,
@@ -140,6 +166,55 @@ function skipBefore(reader: FrameReader, index: number): FrameReader {
         const kept = frames.filter((frame) => frame.index >= index);
         if (kept.length > 0 || frames.length === 0) return kept;
       }
+    },
+  };
+}
+
+/**
+ * Numbers each frame by its slot on the fps grid that starts at `t0`: the index an unbroken
+ * run from the start gives it. ffmpeg's fps filter starts its grid at the first frame it is
+ * fed, so after a seek the first frame out may lie a slot before or after the one the seek aimed
+ * at (upsampling repeats the source frame before it); its time says which it is.
+ */
+function numberByTime(reader: FrameReader, t0: number, fps: number): FrameReader {
+  return {
+    async read(maxFrames: number, minFrames?: number): Promise<Frame[]> {
+      const frames = await reader.read(maxFrames, minFrames);
+      return frames.map((frame) => ({ ...frame, index: Math.round((frame.t - t0) * fps) }));
+    },
+  };
+}
+
+/** Reads `reader` up to frame `last`, then ends. */
+function upTo(reader: FrameReader, last: number): FrameReader {
+  let ended = false;
+  return {
+    async read(maxFrames: number, minFrames?: number): Promise<Frame[]> {
+      if (ended) return [];
+      const frames = await reader.read(maxFrames, minFrames);
+      const kept = frames.filter((frame) => frame.index <= last);
+      if (kept.length < frames.length || frames.length === 0) ended = true;
+      return kept;
+    },
+  };
+}
+
+/** Fails when frame `expected.frame` comes at another time than `expected.t`. */
+function checkFrameTime(
+  reader: FrameReader,
+  expected: { readonly frame: number; readonly t: number },
+): FrameReader {
+  return {
+    async read(maxFrames: number, minFrames?: number): Promise<Frame[]> {
+      const frames = await reader.read(maxFrames, minFrames);
+      const frame = frames.find((f) => f.index === expected.frame);
+      if (frame !== undefined && Math.abs(frame.t - expected.t) > FRAME_TIME_TOLERANCE_SEC) {
+        throw new InputError(
+          'FW_ERR_CORRUPT_INPUT',
+          `frame ${expected.frame} of this part decodes at ${frame.t} s, not at ${expected.t} s as the file's packets say: its frames cannot be numbered as one run's; enqueue it without --split`,
+        );
+      }
+      return frames;
     },
   };
 }

@@ -4,6 +4,7 @@ import type { JobSummary } from '../output/job-summary.js';
 import { checkRedis } from './check-redis.js';
 import { cancelChannel, cancelKey, QUEUE_NAME } from './queue-keys.js';
 import { bullmqConnection, createRedis } from './redis-connection.js';
+import { partIds } from './split-job.js';
 import type { VideoJobData } from './video-job.js';
 
 /** Finished jobs are kept this long for `status` and `watch`, in seconds (as the streams). */
@@ -69,17 +70,21 @@ export class QueueClient {
   }
 
   /**
-   * Asks the workers to stop a job: the flag first, then the message, so that a worker that
-   * picks the job up between the two sees it.
+   * Asks the workers to stop a job and, when it is split, its parts: the flag first, then the
+   * message, so that a worker that picks the job up between the two sees it.
    */
   async requestCancel(jobId: string): Promise<void> {
-    await this.redis.set(cancelKey(this.prefix, jobId), 'cancelled', 'EX', CANCEL_FLAG_TTL_SEC);
-    await this.redis.publish(cancelChannel(this.prefix), jobId);
+    // A split job's parts are jobs of their own: each is cancelled, and the parent with them.
+    for (const id of [jobId, ...(await partIds(this.redis, this.prefix, jobId))]) {
+      await this.redis.set(cancelKey(this.prefix, id), 'cancelled', 'EX', CANCEL_FLAG_TTL_SEC);
+      await this.redis.publish(cancelChannel(this.prefix), id);
+    }
   }
 
   /** Withdraws a cancel request (before a cancelled job is retried). */
   async withdrawCancel(jobId: string): Promise<void> {
-    await this.redis.del(cancelKey(this.prefix, jobId));
+    const ids = [jobId, ...(await partIds(this.redis, this.prefix, jobId))];
+    await this.redis.del(...ids.map((id) => cancelKey(this.prefix, id)));
   }
 
   /** Closes every connection; a second call returns the same promise. */

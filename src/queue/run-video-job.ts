@@ -48,6 +48,12 @@ export interface VideoJobRun {
    * @defaultValue none: nothing is reported
    */
   readonly metrics?: JobMetrics;
+  /**
+   * A part of a split file: it starts at frame `from` (at `fromT` s) unless its checkpoint
+   * says further, and stops after frame `to`.
+   * @defaultValue the whole input
+   */
+  readonly part?: { readonly from: number; readonly fromT: number; readonly to?: number };
 }
 
 /**
@@ -72,8 +78,12 @@ export async function runVideoJob(run: VideoJobRun): Promise<JobSummary> {
       'resuming from a checkpoint',
     );
   }
+  // A part starts where its plan says, as a run resumed there would.
+  const start: ResumePoint | undefined =
+    saved?.resume ??
+    (run.part === undefined ? undefined : { frame: run.part.from, t: run.part.fromT });
   // Frames are numbered from 0: the resume frame's index is the count of frames before it.
-  const counters: LabelCounters = { ...emptyCounters(), frames: saved?.resume.frame ?? 0 };
+  const counters: LabelCounters = { ...emptyCounters(), frames: start?.frame ?? 0 };
   // Counters are totals; metrics take increments: remember what they were told.
   let reported = { ...counters };
   const reportCounters = () => {
@@ -107,7 +117,12 @@ export async function runVideoJob(run: VideoJobRun): Promise<JobSummary> {
       onEncoderBatch: (seconds: number) => run.metrics?.encoderBatch(seconds),
       ...(run.encoder === undefined ? {} : { encoder: run.encoder }),
       ...(run.signal === undefined ? {} : { signal: run.signal }),
-      ...(saved === undefined ? {} : { resume: resumeFrom(saved, live, lastFrame) }),
+      ...(saved !== undefined
+        ? { resume: resumeFrom(saved, live, lastFrame) }
+        : start !== undefined
+          ? { resume: start, expectFrame: start }
+          : {}),
+      ...(run.part?.to === undefined ? {} : { lastFrame: run.part.to }),
       ...(run.live !== undefined
         ? {
             keepStateOverGaps: run.live.keepStateOverGaps === true,

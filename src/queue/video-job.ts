@@ -6,6 +6,7 @@ import {
   type LabelOptions,
 } from '../options/label-options.js';
 import { LIVE_OPTION, LIVE_SETTINGS, type LiveSettings } from '../options/live-options.js';
+import { SPLIT_OPTION } from '../options/split-options.js';
 import { shown, valuesOf, type OptionValues, type PayloadOf } from '../options/option.js';
 import { MAX_INPUT_LENGTH } from '../policy/url-policy.js';
 import { parsePayload, payloadJsonSchema, payloadOf, type JsonSchema } from '../options/payload.js';
@@ -14,7 +15,12 @@ import { parsePayload, payloadJsonSchema, payloadOf, type JsonSchema } from '../
  * The options a job carries, each under its payload field; a job runs with the defaults of the
  * other {@link LABEL_OPTIONS} (the worker sets `batch`).
  */
-export const VIDEO_JOB_OPTIONS = { ...JOB_LABEL_OPTIONS, ...LIVE_OPTION, ...LIVE_SETTINGS };
+export const VIDEO_JOB_OPTIONS = {
+  ...JOB_LABEL_OPTIONS,
+  ...LIVE_OPTION,
+  ...LIVE_SETTINGS,
+  ...SPLIT_OPTION,
+};
 
 /** The payload's own field beside the options: the input, checked by the URL policy. */
 const URL_FIELD = {
@@ -43,6 +49,8 @@ export interface VideoJob {
   readonly options: LabelOptions;
   /** The live stream's settings; undefined for a file (or any input read once to its end). */
   readonly live?: LiveSettings;
+  /** Seconds per part when the file is to be split (`split`). */
+  readonly splitSec?: number;
 }
 
 /**
@@ -68,8 +76,32 @@ export function parseVideoJob(data: unknown): VideoJob {
     );
   }
   const options = { ...DEFAULT_LABEL_OPTIONS, ...valuesOf(values, JOB_LABEL_OPTIONS) };
-  if (!values.live) return { url: url.data, options };
+  const { splitSec } = values;
+  if (splitSec !== undefined) checkSplittable(options, values.live);
+  if (!values.live) {
+    return { url: url.data, options, ...(splitSec === undefined ? {} : { splitSec }) };
+  }
   return { url: url.data, options, live: valuesOf(values, LIVE_SETTINGS) };
+}
+
+/**
+ * Refuses what cannot be split exactly: stateful mode (the recurrent state flows through the
+ * whole video, so a part cannot start without every frame before it), a live stream (it has
+ * no end to split) and a part of a file (`start`, `duration`).
+ * @throws {@link UsageError} saying why and what to do.
+ */
+export function checkSplittable(options: LabelOptions, live: boolean): void {
+  const why =
+    options.mode === 'stateful'
+      ? 'stateful mode carries the recurrent state through the whole video, so a part cannot start without every frame before it'
+      : live
+        ? 'a live stream has no end to split'
+        : options.startSec !== undefined || options.durationSec !== undefined
+          ? 'split takes whole files; --start and --duration are not split'
+          : undefined;
+  if (why !== undefined) {
+    throw new UsageError(`cannot split this job: ${why}; enqueue it without --split`);
+  }
 }
 
 /** The payload for a checked input and the options a job carries. */

@@ -49,4 +49,9 @@ export interface VideoWorkerOptions extends WorkerSettings {
    * @defaultValue none
    */
   readonly metricsUrl?: string;
+  /**
+   * Split file jobs longer than this many seconds into parts of this length (`--split-over`);
+   * 0 or absent: only jobs that ask (`split`).
+   */
+  readonly splitOverSec?: number;
 }

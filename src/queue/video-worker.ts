@@ -1,20 +1,39 @@
 import { hostname } from 'node:os';
-import { Queue, UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
+import {
+  Queue,
+  UnrecoverableError,
+  WaitingChildrenError,
+  WaitingError,
+  Worker,
+  type Job,
+} from 'bullmq';
+import type { Logger } from 'pino';
+import { scanFrameTimes } from '../decode/frame-times.js';
+import type { LabelOptions } from '../options/label-options.js';
+import type { CheckedInput } from '../policy/url-policy.js';
 import { EgressProxy, type EgressSession } from '../decode/egress-proxy.js';
 import { clip } from '../options/option.js';
 import { whyNoLabels } from '../pipeline/label-counters.js';
 import type { Redis } from 'ioredis';
-import { FramewiseError, UrlRefusedError } from '../errors.js';
+import { FramewiseError, InputError, UrlRefusedError } from '../errors.js';
 import type { JobOutcome } from '../metrics/job-outcome.js';
 import type { JobSummary } from '../output/job-summary.js';
 import { redactUrl } from '../policy/redact-url.js';
 import { checkInput } from '../policy/url-policy.js';
 import { checkRedis } from './check-redis.js';
 import { CheckpointStore } from './checkpoint-store.js';
-import { cancelChannel, cancelKey, QUEUE_NAME } from './queue-keys.js';
+import { cancelChannel, cancelKey, labelsKey, QUEUE_NAME } from './queue-keys.js';
+import {
+  partJobId,
+  PART_JOB_NAME,
+  planParts,
+  SplitStore,
+  type PartSpec,
+  type Published,
+} from './split-job.js';
 import { runVideoJob } from './run-video-job.js';
 import { bullmqConnection, createRedis } from './redis-connection.js';
-import { parseVideoJob, type VideoJobData } from './video-job.js';
+import { checkSplittable, parseVideoJob, type VideoJob, type VideoJobData } from './video-job.js';
 import { newWorkerName, WorkerBeacon } from './worker-beacon.js';
 import type { VideoWorkerOptions } from './video-worker-options.js';
 
@@ -44,6 +63,10 @@ export class VideoWorker {
   private running = 0;
   /** Every http(s) connection a job's ffmpeg makes goes through it, checked by the policy. */
   private readonly egress: EgressProxy;
+  /** Adds the parts of split jobs and reads their parents. */
+  private readonly jobs: Queue<VideoJobData, JobSummary>;
+  /** Split jobs' plans and the publishing of their parts' labels. */
+  private readonly splits: SplitStore;
   /** This worker's card for the dashboard's health page. */
   private readonly beacon: WorkerBeacon;
   /** Its BullMQ worker name, stored on every job it takes (`processedBy`). */
@@ -70,6 +93,12 @@ export class VideoWorker {
         autorun: false,
       },
     );
+    this.jobs = new Queue<VideoJobData, JobSummary>(QUEUE_NAME, {
+      connection: this.redis,
+      prefix: options.prefix,
+    });
+    this.jobs.on('error', (error) => options.logger.warn({ err: error.message }, 'queue error'));
+    this.splits = new SplitStore(this.redis, options.prefix, options.labelsTtlSec);
     this.beacon = new WorkerBeacon(this.redis, options.prefix, {
       name: this.name,
       host: hostname(),
@@ -169,6 +198,7 @@ export class VideoWorker {
     if (this.queue !== undefined && !(await settlesWithin(this.queue.close(), REDIS_CLOSE_MS))) {
       logger.warn('closing the metrics queue timed out');
     }
+    await settlesWithin(this.jobs.close(), REDIS_CLOSE_MS);
     if (!(await settlesWithin(this.beacon.stop(), REDIS_CLOSE_MS))) {
       logger.warn('removing the worker card timed out');
     }
@@ -221,7 +251,8 @@ export class VideoWorker {
     let egress: EgressSession | undefined;
     let url: string | undefined;
     try {
-      const parsed = parseVideoJob(job.data);
+      const { data: payload, part } = splitPartData(job);
+      const parsed = parseVideoJob(payload);
       const { options, live } = parsed;
       url = parsed.url;
       if ((await this.redis.exists(cancelKey(this.options.prefix, jobId))) === 1) {
@@ -230,6 +261,17 @@ export class VideoWorker {
       }
       const checked = await checkInput(url, this.options.policy);
       logger.info({ attempt: job.attemptsMade + 1 }, 'job started');
+      if (part === undefined && live === undefined && checked.kind === 'file') {
+        const split = await this.splitIfAsked(job, token, parsed, checked, logger, signal);
+        if (split === 'waiting') {
+          outcome = 'split';
+          throw new WaitingChildrenError();
+        }
+        if (split !== undefined) {
+          outcome = 'completed';
+          return split;
+        }
+      }
       egress =
         checked.kind === 'http' || checked.kind === 'https'
           ? await this.egress.session()
@@ -260,7 +302,15 @@ export class VideoWorker {
         logger,
         reportProgress: (progress) => job.updateProgress({ ...progress }),
         ...(metrics === undefined ? {} : { metrics: metrics.job }),
+        ...(part === undefined ? {} : { part: part.spec }),
       });
+      if (part !== undefined) {
+        // Its labels are whole in its own stream: into the parent's, after every part before it.
+        await this.splits.markDone(part.parentId, part.spec.index);
+        await this.splits.publish(part.parentId, (published) =>
+          this.reportParentProgress(part.parentId, published),
+        );
+      }
       outcome = 'completed';
       const none = whyNoLabels(summary, options.window ?? this.options.model.defaultWindow);
       if (none !== undefined) logger.warn({ reason: none }, 'job gave no labels');
@@ -276,6 +326,116 @@ export class VideoWorker {
     }
   }
 
+  /**
+   * A file job to split (its `split`, or the worker's `--split-over` for a longer file): the
+   * first time, lists the file's frames, plans the parts, adds them as child jobs and returns
+   * `'waiting'` (the job waits for its children); once every part is done, publishes what is
+   * left and returns the summary of the whole file. Undefined: not split, run it whole.
+   */
+  private async splitIfAsked(
+    job: Job<VideoJobData, JobSummary>,
+    token: string | undefined,
+    parsed: VideoJob,
+    checked: CheckedInput,
+    logger: Logger,
+    signal: AbortSignal | undefined,
+  ): Promise<JobSummary | 'waiting' | undefined> {
+    const jobId = job.id ?? '';
+    let state = await this.splits.load(jobId);
+    if (state === undefined) {
+      const partSec = parsed.splitSec ?? this.splitOver(parsed.options);
+      if (partSec === undefined) return undefined;
+      const times = await scanFrameTimes({
+        input: checked.ffmpegInput,
+        inputArgs: checked.inputArgs,
+        maxFrames: this.options.maxFrames,
+        ...(signal === undefined ? {} : { signal }),
+      });
+      const seconds = times[times.length - 1]! - times[0]!;
+      if (parsed.splitSec === undefined && seconds <= partSec) return undefined;
+      if (seconds > this.options.maxInputSeconds) {
+        throw new InputError(
+          'FW_ERR_INPUT_TOO_LARGE',
+          `the input is ${Math.round(seconds)} s long, longer than this worker labels (--max-input-seconds ${this.options.maxInputSeconds})`,
+        );
+      }
+      const { options } = parsed;
+      const parts = planParts({
+        times,
+        partSec,
+        window: options.window ?? this.options.model.defaultWindow,
+        stride: options.stride,
+        ...(options.fps === undefined ? {} : { fps: options.fps }),
+      });
+      if (parts.length < 2) return undefined;
+      await this.splits.create(jobId, parts);
+      state = (await this.splits.load(jobId))!;
+      logger.info({ parts: state.parts.length, partSec }, 'split into parts');
+    }
+    if (!state.added) {
+      // Adding an id that exists adds nothing: a planning step run again adds no part twice.
+      for (const spec of state.parts) {
+        await this.jobs.add(
+          PART_JOB_NAME,
+          { ...job.data, part: { parent: jobId, ...spec } } as VideoJobData,
+          {
+            jobId: partJobId(jobId, spec.index),
+            parent: { id: jobId, queue: job.queueQualifiedName },
+            failParentOnFailure: true,
+            attempts: job.opts.attempts ?? 1,
+            ...(job.opts.backoff === undefined ? {} : { backoff: job.opts.backoff }),
+            removeOnComplete: { age: KEEP_FINISHED_SEC },
+            removeOnFail: { age: KEEP_FINISHED_SEC },
+          },
+        );
+      }
+      await this.splits.markAdded(jobId);
+    }
+    if (token !== undefined && (await job.moveToWaitingChildren(token))) return 'waiting';
+    // Every part is done: what no part's worker published yet goes out now.
+    const next = await this.splits.publish(jobId, (published) =>
+      this.reportParentProgress(jobId, published),
+    );
+    if (next < state.parts.length) {
+      throw new Error(`parts ${next} to ${state.parts.length - 1} are not published yet`);
+    }
+    const values = await job.getChildrenValues<JobSummary>();
+    const lastPart =
+      values[`${job.queueQualifiedName}:${partJobId(jobId, state.parts.length - 1)}`];
+    if (lastPart === undefined) throw new Error(`the last part of job ${jobId} left no summary`);
+    const summary = await this.splits.summary(jobId, lastPart, state.startedAt);
+    await this.splits.remove(jobId);
+    return summary;
+  }
+
+  /** `--split-over`: the part length for a file job that may be split, else undefined. */
+  private splitOver(options: LabelOptions): number | undefined {
+    const over = this.options.splitOverSec ?? 0;
+    if (over <= 0) return undefined;
+    try {
+      checkSplittable(options, false);
+    } catch {
+      return undefined;
+    }
+    return over;
+  }
+
+  /** The parent's progress, as its parts' labels reach its stream. */
+  private async reportParentProgress(parentId: string, published: Published): Promise<void> {
+    const parent = await this.jobs.getJob(parentId);
+    const windows = await this.redis.xlen(labelsKey(this.options.prefix, parentId));
+    await parent?.updateProgress({
+      frames: published.last === undefined ? 0 : published.last.frame + 1,
+      dropped: 0,
+      gaps: 0,
+      windows,
+      t: published.last?.t ?? 0,
+      fps: 0,
+      parts: published.parts,
+      partsPublished: published.published,
+    });
+  }
+
   /** What to throw for a failed attempt: hand back, fail for good, or let BullMQ retry. */
   private async jobError(
     error: unknown,
@@ -289,7 +449,7 @@ export class VideoWorker {
     }
     if (signal?.aborted === true)
       return new UnrecoverableError(`cancelled: ${String(signal.reason)}`);
-    if (error instanceof UnrecoverableError) return error;
+    if (error instanceof UnrecoverableError || error instanceof WaitingChildrenError) return error;
     if (error instanceof FramewiseError && error.permanent)
       return new UnrecoverableError(error.message);
     return error instanceof Error ? error : new Error(String(error));
@@ -319,6 +479,7 @@ function attemptOutcome(
   signal: AbortSignal | undefined,
 ): JobOutcome {
   if (error instanceof WaitingError) return 'handed_back';
+  if (error instanceof WaitingChildrenError) return 'split';
   if (signal?.aborted === true) return 'cancelled';
   if (error instanceof UnrecoverableError) return 'failed';
   // BullMQ retries while attempts remain; attemptsMade does not count this attempt yet.
@@ -363,4 +524,49 @@ function egressRefusal(
   return new UrlRefusedError(
     `refused a connection of ${clip(redactUrl(url ?? ''), MAX_SHOWN)}: ffmpeg was sent to ${refusal.host}:${refusal.port}, and ${refusal.reason} (a redirect, a playlist entry or a changed DNS answer); start the worker with --allow-private if this source is trusted`,
   );
+}
+
+/** Finished jobs' parts are kept this long, in seconds (as the jobs). */
+const KEEP_FINISHED_SEC = 7 * 24 * 3600;
+
+/**
+ * A job's payload without its part, and the part: a part of a split job carries the parent's
+ * payload and `part: {parent, index, from, fromT, to?}`, which only workers write.
+ */
+function splitPartData(job: Job<VideoJobData, JobSummary>): {
+  data: unknown;
+  part?: { parentId: string; spec: PartSpec };
+} {
+  if (job.name !== PART_JOB_NAME) return { data: job.data };
+  const {
+    part,
+    split: _split,
+    ...data
+  } = job.data as VideoJobData & {
+    part?: Record<string, unknown>;
+  };
+  const number = (value: unknown) =>
+    typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : undefined;
+  const index = number(part?.index);
+  const from = number(part?.from);
+  const fromT = number(part?.fromT);
+  const to = part?.to === undefined ? undefined : number(part.to);
+  if (
+    typeof part?.parent !== 'string' ||
+    index === undefined ||
+    from === undefined ||
+    fromT === undefined ||
+    (part.to !== undefined && to === undefined)
+  ) {
+    throw new UnrecoverableError(
+      `part job ${job.id} has no valid part: ${clip(JSON.stringify(part), 200)}`,
+    );
+  }
+  return {
+    data,
+    part: {
+      parentId: part.parent,
+      spec: { index, from, fromT, ...(to === undefined ? {} : { to }) },
+    },
+  };
 }

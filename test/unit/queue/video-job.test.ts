@@ -22,7 +22,12 @@ describe('parseVideoJob', () => {
       overload: 'block' as const,
     };
     const live = { watchdogMs: 2000, maxReconnects: 5, maxLagMs: 250, keepStateOverGaps: true };
-    const data = videoJobData('/media/a.mp4', { ...options, ...live, live: true });
+    const data = videoJobData('/media/a.mp4', {
+      ...options,
+      ...live,
+      live: true,
+      splitSec: undefined,
+    });
     expect(data).toEqual({
       url: '/media/a.mp4',
       window: 8,
@@ -42,7 +47,7 @@ describe('parseVideoJob', () => {
   });
 
   it('leaves out of the payload what was not set', () => {
-    const options = { ...DEFAULT_LABEL_OPTIONS, ...NO_LIVE_SETTINGS, live: false };
+    const options = { ...DEFAULT_LABEL_OPTIONS, ...NO_LIVE_SETTINGS, live: false, splitSec: undefined };
     expect(videoJobData('/media/a.mp4', options)).toEqual({
       url: '/media/a.mp4',
       stride: 1,
