@@ -5,7 +5,8 @@ import { urlPolicy } from '../options/queue-options.js';
 import { checkInput } from '../policy/url-policy.js';
 import { QueueClient } from '../queue/queue-client.js';
 import { redisUrl } from '../queue/redis-connection.js';
-import { VIDEO_JOB_OPTIONS, videoJobData } from '../queue/video-job.js';
+import { checkSplittable, VIDEO_JOB_OPTIONS, videoJobData } from '../queue/video-job.js';
+import { DEFAULT_LABEL_OPTIONS, JOB_LABEL_OPTIONS } from '../options/label-options.js';
 import type { CommandIo } from './command-io.js';
 import { ENQUEUE_COMMAND } from './command-specs.js';
 
@@ -24,6 +25,9 @@ export async function enqueueCommand(args: readonly string[], io: CommandIo): Pr
     throw new UsageError(`--job-id names one job, got ${positionals.length} inputs`);
   }
   const job = valuesOf(values, VIDEO_JOB_OPTIONS);
+  if (job.splitSec !== undefined) {
+    checkSplittable({ ...DEFAULT_LABEL_OPTIONS, ...valuesOf(values, JOB_LABEL_OPTIONS) }, job.live);
+  }
   const policy = urlPolicy(values);
   // Every input is checked before any job is added: one refused input adds nothing.
   const inputs = [];
