@@ -47,7 +47,12 @@ describe('parseVideoJob', () => {
   });
 
   it('leaves out of the payload what was not set', () => {
-    const options = { ...DEFAULT_LABEL_OPTIONS, ...NO_LIVE_SETTINGS, live: false, splitSec: undefined };
+    const options = {
+      ...DEFAULT_LABEL_OPTIONS,
+      ...NO_LIVE_SETTINGS,
+      live: false,
+      splitSec: undefined,
+    };
     expect(videoJobData('/media/a.mp4', options)).toEqual({
       url: '/media/a.mp4',
       stride: 1,
