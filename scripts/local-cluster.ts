@@ -3,12 +3,14 @@
  * their metrics servers, a one-shot `framewise enqueue`) as processes on this machine, against
  * the local Redis (REDIS_URL, default redis://127.0.0.1:6379) under a fresh key prefix.
  *
- *   npm run local-cluster -- [--workers 1,2,3] [--jobs 12] [--seconds 8]
+ *   npm run local-cluster -- [--workers 1,2,3] [--jobs 12] [--seconds 8] [--long 120] [--part 20]
  *
  * For each worker count it starts the workers, waits for each `/readyz`, enqueues the same batch
  * of generated videos, times them until all are completed, reads each worker's
  * `framewise_jobs_total` and memory from `/metrics`, stops the workers with SIGTERM and deletes
- * the prefix's keys. Prints a Markdown table on stdout, progress on stderr.
+ * the prefix's keys. Then, for each worker count, labels one `--long`-second file whole and split
+ * into `--part`-second parts (`--split`), timing each from enqueue to summary (`--long 0`
+ * skips it). Prints Markdown tables on stdout, progress on stderr.
  */
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -117,6 +119,30 @@ async function clusterRun(workers: number, files: readonly string[], concurrency
   }
 }
 
+/** One long file on `workers` workers, split into parts of `partSec` (or whole): wall seconds. */
+async function longFileRun(workers: number, file: string, partSec: number | undefined) {
+  const url = redisUrl();
+  const prefix = `local-cluster-${randomUUID()}`;
+  const env = { REDIS_URL: url, FRAMEWISE_PREFIX: prefix };
+  const mediaRoot = join(root, '.cache', 'local-cluster');
+  const fleet = await WorkerFleet.start({ workers, args: ['--media-root', mediaRoot], env });
+  try {
+    const started = performance.now();
+    const split = partSec === undefined ? [] : ['--split', String(partSec)];
+    const { stdout } = await run(
+      process.execPath,
+      [cli, 'enqueue', file, '--media-root', mediaRoot, '--wait', ...split],
+      { env: { ...process.env, ...env } },
+    );
+    const seconds = (performance.now() - started) / 1000;
+    const summary = JSON.parse(stdout) as { frames: number; windows: number };
+    return { seconds, frames: summary.frames, windows: summary.windows };
+  } finally {
+    await fleet.stop();
+    await deleteKeys(url, prefix);
+  }
+}
+
 function sample(text: string, series: string): number {
   const line = text.split('\n').find((l) => l.startsWith(`${series} `));
   return line === undefined ? Number.NaN : Number(line.slice(series.length + 1));
@@ -150,6 +176,8 @@ const { values } = parseArgs({
     jobs: { type: 'string', default: '12' },
     seconds: { type: 'string', default: '8' },
     concurrency: { type: 'string', default: '1' },
+    long: { type: 'string', default: '120' },
+    part: { type: 'string', default: '20' },
   },
 });
 const counts = values.workers.split(',').map(Number);
@@ -169,3 +197,30 @@ process.stdout.write(
   `local cluster: ${cpus().length} cores, Node.js ${process.version}, Redis ${redactUrl(redisUrl())}, ` +
     `--concurrency ${concurrency}, bundled model (99×99, N=4, stride 1)\n\n${table(runs, seconds)}\n`,
 );
+
+// One long file: the same job whole and split (`--split`), on each worker count.
+const longSec = Number(values.long);
+const partSec = Number(values.part);
+if (longSec > 0) {
+  const [long] = await makeVideos(1, longSec);
+  const rows: string[] = [];
+  let base: number | undefined;
+  for (const workers of counts) {
+    for (const part of [undefined, partSec]) {
+      process.stderr.write(
+        `local cluster: one ${longSec} s file on ${workers} worker(s), ${part === undefined ? 'whole' : `split every ${part} s`}…\n`,
+      );
+      const result = await longFileRun(workers, long!, part);
+      base ??= result.seconds;
+      rows.push(
+        `| ${workers} | ${part === undefined ? 'whole' : `${part} s parts`} | ${result.frames} | ${result.seconds.toFixed(2)} | ${(base / result.seconds).toFixed(2)} |`,
+      );
+    }
+  }
+  process.stdout.write(
+    `\none ${longSec} s 240p file (enqueue --wait, from enqueue to summary):\n\n` +
+      '| worker processes | job | frames | seconds | speed-up over 1 worker, whole |\n' +
+      '| ---: | --- | ---: | ---: | ---: |\n' +
+      `${rows.join('\n')}\n`,
+  );
+}
