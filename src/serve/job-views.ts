@@ -3,6 +3,7 @@ import type { JobSummary } from '../output/job-summary.js';
 import { redactUrl, redactUrlsInText } from '../policy/redact-url.js';
 import type { JobProgress } from '../queue/job-progress.js';
 import type { QueueClient } from '../queue/queue-client.js';
+import { partStatuses } from '../queue/split-job.js';
 import type { VideoJobData } from '../queue/video-job.js';
 
 /** The states the jobs page filters by, in the order it shows them. */
@@ -43,6 +44,8 @@ export interface JobRow {
 export interface JobDetail extends JobRow {
   readonly options: Readonly<Record<string, unknown>>;
   readonly summary?: JobSummary;
+  /** A split job's parts: their ids, states and progress. */
+  readonly parts?: readonly { id: string; state: string; progress: unknown }[];
 }
 
 /** The listing: counts per state, and the newest jobs of the states asked for. */
@@ -81,9 +84,11 @@ export async function jobDetail(
   const state = await job.getState();
   const row = jobRow(job, state, Infinity);
   const { url: _url, ...options } = (job.data ?? {}) as Partial<VideoJobData>;
+  const parts = await partStatuses(client.queue, client.redis, client.prefix, jobId);
   return {
     ...row,
     options,
+    ...(parts.length === 0 ? {} : { parts }),
     ...(state === 'completed' && job.returnvalue !== null ? { summary: job.returnvalue } : {}),
   };
 }

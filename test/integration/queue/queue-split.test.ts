@@ -270,3 +270,42 @@ describe('split jobs under faults and refusals', () => {
     expect(refused.stderr).toMatch(/live stream has no end/);
   });
 });
+
+describe('a worker with --split-over', () => {
+  const prefix = freshPrefix();
+  const env = { REDIS_URL, FRAMEWISE_PREFIX: prefix };
+  const redis = new Redis(REDIS_URL);
+  let dir: string;
+  let worker: WorkerProcess;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'framewise-split-over-'));
+    worker = await startWorker(['--media-root', dir, '--model', model, '--split-over', '4'], env);
+  }, 60_000);
+
+  afterAll(async () => {
+    await worker?.stop();
+    await deletePrefix(redis, prefix);
+    redis.disconnect();
+  });
+
+  it(
+    'splits a longer file that did not ask, and leaves a shorter one whole',
+    { timeout: 90_000 },
+    async () => {
+      const long = await makeShots(dir, 12);
+      const short = await makeShots(dir, 3);
+      const added = await runCli(['enqueue', long, short, '--media-root', dir, '--wait'], env);
+      expect(added.code, added.stderr).toBe(0);
+      const [longId, shortId] = parseJsonLines<{ id: string }>(added.stdout).map((s) => s.id);
+      const status = async (id: string) =>
+        JSON.parse((await runCli(['status', id], env)).stdout) as { parts?: unknown[] };
+      expect((await status(longId!)).parts?.length).toBe(3);
+      expect((await status(shortId!)).parts).toBeUndefined();
+      expectSameEntries(
+        await readStream(redis, labelsKey(prefix, longId!)),
+        await unsplit(long, []),
+      );
+    },
+  );
+});
