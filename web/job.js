@@ -111,6 +111,12 @@ function renderDetail() {
       ...stat('Worker', detail.worker ?? '–'),
       ...stat('Added', `${span(now - detail.addedAt)} ago`),
       ...stat('Options', options || 'defaults'),
+      ...(detail.parts
+        ? stat(
+            'Parts',
+            `${detail.parts.filter((part) => part.state === 'completed').length} of ${detail.parts.length} done`,
+          )
+        : []),
     );
   const actions = [];
   if (!FINISHED.has(detail.state)) actions.push(button('Cancel', `${base}/cancel`));
