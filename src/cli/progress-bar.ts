@@ -8,7 +8,7 @@ const BAR_WIDTH = 30;
  * second and an estimate of the time left. Used only when the stream is a TTY.
  */
 export class ProgressBar {
-  private lastDraw = 0;
+  private lastDraw = Number.NEGATIVE_INFINITY;
   private drawn = false;
   private line = '';
 

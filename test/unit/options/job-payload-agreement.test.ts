@@ -102,7 +102,12 @@ describe('the job payload: CLI flags, payload fields and the JSON Schema agree',
       expect(payload).toHaveProperty([option.field!], sample.json);
       expect(validate(payload), JSON.stringify(validate.errors)).toBe(true);
       const job = parseVideoJob(payload);
-      const parsed = { ...job.options, ...job.live, live: job.live !== undefined };
+      const parsed = {
+        ...job.options,
+        ...job.live,
+        live: job.live !== undefined,
+        ...(job.splitSec === undefined ? {} : { splitSec: job.splitSec }),
+      };
       expect(parsed).toHaveProperty([key], sample.json);
     },
   );
