@@ -1,4 +1,4 @@
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
@@ -16,6 +16,8 @@ import { FrameEncoder } from './run/frame-encoder.js';
 import { modelFromArtifacts } from './load/model-from-artifacts.js';
 import { MODEL_JSON, directoryLoader } from './load/model-files.js';
 import { fetchModelFile } from './load/fetch-model-file.js';
+import { MAX_MODEL_FILE_BYTES } from './load/confined-file.js';
+import { isKerasFile, modelFromKerasFile } from './load/keras-file.js';
 import { isOnnxConfig } from './load/onnx-model-files.js';
 import { RecurrentHead } from './run/recurrent-head.js';
 import { splitModel, type SplitModel } from './load/split-model.js';
@@ -61,6 +63,7 @@ export async function loadModel(
   options: PrepareOptions = {},
 ): Promise<LoadedModel> {
   const isUrl = /^https?:\/\//i.test(location);
+  if (isKerasFile(location)) return loadKerasFile(location, isUrl, options);
   const source = isUrl ? location : await modelDirectory(location);
   let model: tf.LayersModel;
   try {
@@ -145,6 +148,73 @@ export function prepareModel(
       model.dispose();
     },
   };
+}
+
+/**
+ * A Keras file (`.keras`, `.h5`): read whole, rebuilt without Python; its framewise.json, if
+ * any, is the one in the same directory.
+ */
+async function loadKerasFile(
+  location: string,
+  isUrl: boolean,
+  options: PrepareOptions,
+): Promise<LoadedModel> {
+  const bytes = isUrl ? await fetchKerasFile(location) : await readKerasFile(location);
+  const model = await modelFromKerasFile(bytes, location);
+  try {
+    const config = isUrl
+      ? await fetchFramewiseConfig(location)
+      : await readFramewiseConfig(dirname(localPath(location)));
+    return prepareModel(model, config, location, options);
+  } catch (error) {
+    model.dispose();
+    throw error;
+  }
+}
+
+async function readKerasFile(location: string): Promise<Uint8Array> {
+  const path = localPath(location);
+  let size: number;
+  try {
+    const info = await stat(path);
+    if (!info.isFile()) throw new Error('not a file');
+    size = info.size;
+  } catch (error) {
+    throw new ModelError(
+      'FW_ERR_MODEL_NOT_FOUND',
+      `model file ${path} does not exist: pass --model a .keras or .h5 file, or a model directory`,
+      { cause: error },
+    );
+  }
+  if (size > MAX_MODEL_FILE_BYTES) {
+    throw new ModelError(
+      'FW_ERR_MODEL_INVALID',
+      `${path} is ${size} bytes; framewise reads model files of at most ${MAX_MODEL_FILE_BYTES}`,
+    );
+  }
+  return new Uint8Array(await readFile(path));
+}
+
+async function fetchKerasFile(url: string): Promise<Uint8Array> {
+  const response = await fetchModelFile(url);
+  if (!response.ok) {
+    throw new ModelError(
+      response.status === 404 ? 'FW_ERR_MODEL_NOT_FOUND' : 'FW_ERR_MODEL_INVALID',
+      `GET ${url} answered HTTP ${response.status}`,
+    );
+  }
+  const declared = Number(response.headers.get('content-length') ?? 0);
+  if (declared > MAX_MODEL_FILE_BYTES) {
+    throw new ModelError(
+      'FW_ERR_MODEL_INVALID',
+      `${url} is ${declared} bytes; framewise reads model files of at most ${MAX_MODEL_FILE_BYTES}`,
+    );
+  }
+  return new Uint8Array(await response.arrayBuffer());
+}
+
+function localPath(location: string): string {
+  return resolve(location.startsWith('file:') ? fileURLToPath(location) : location);
 }
 
 async function modelDirectory(location: string): Promise<string> {

@@ -188,45 +188,40 @@ describe('split jobs under faults and refusals', () => {
     async () => {
       const mark = `${process.pid}-split-killed`;
       const args = ['--media-root', dir, '--model', model, ...fast];
+      // One worker first: it splits the job and takes the first part.
       const doomed = await startWorker(
         args,
         { ...env, FRAMEWISE_TEST_OWNER: mark },
         { detached: true },
       );
       workers.push(doomed);
-      workers.push(await startWorker(args, env));
+      // Upsampled to 100 fps: parts of 3,000 frames, long enough to be caught mid-way.
+      const labelArgs = ['--fps', '100', '--stride', '2'];
       const added = await runCli(
-        ['enqueue', video, '--media-root', dir, '--split', '12', '--stride', '2'],
+        ['enqueue', video, '--media-root', dir, '--split', '30', ...labelArgs],
         env,
       );
       const jobId = added.stdout.trim();
-      // Kill the first worker while it runs a part that has saved a checkpoint.
-      let victim: string | undefined;
-      await waitFor(async () => {
-        for (const job of await queue.getJobs(['active'])) {
-          if (job?.name !== 'part') continue;
-          const checkpoint = await redis.exists(`${prefix}:checkpoint:${job.id}`);
-          if (
-            checkpoint === 1 &&
-            doomed.logs.some((l) => l.jobId === job.id && l.msg === 'job started')
-          ) {
-            victim = job.id;
-            return true;
-          }
-        }
-        return false;
-      }, 60_000);
+      const victim = `${jobId}-part-0`;
+      // Killed once its part has saved a checkpoint and written labels of its own.
+      await waitFor(
+        async () =>
+          (await redis.exists(`${prefix}:checkpoint:${victim}`)) === 1 &&
+          (await redis.xlen(labelsKey(prefix, victim))) > 0,
+        60_000,
+      );
       process.kill(-doomed.child.pid!, 'SIGKILL');
       await doomed.exited;
       await waitFor(() => ffmpegProcessesRunning(mark) === 0, 5000);
+      const taker = await startWorker(args, env);
+      workers.push(taker);
       await waitFor(async () => (await queue.getJobState(jobId)) === 'completed', 150_000);
-      const taker = workers[1]!;
       expect(
         taker.logs.some((l) => l.jobId === victim && l.msg === 'resuming from a checkpoint'),
       ).toBe(true);
       expectSameEntries(
         await readStream(redis, labelsKey(prefix, jobId)),
-        await unsplit(video, ['--stride', '2']),
+        await unsplit(video, labelArgs),
       );
     },
   );
