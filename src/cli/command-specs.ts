@@ -144,6 +144,18 @@ export const EVALUATE_COMMAND = {
   options: { ...DATA_OPTION, ...MODEL_OPTION, ...EVALUATE_OPTIONS, ...BACKEND_OPTION },
 } satisfies CommandSpec;
 
+export const CONVERT_COMMAND = {
+  name: 'convert',
+  usage: '<model.keras|model.h5> <dir>',
+  summary: 'write a Keras model file as a TensorFlow.js model directory',
+  description:
+    'Reads a Keras 3 .keras archive or a Keras 2/3 .h5 file (a path or an http(s) URL) without\n' +
+    'Python and writes it to <dir> (new or empty) as a TensorFlow.js Layers model: model.json and\n' +
+    'one weights file, with the framewise.json beside the Keras file if there is one. Prints\n' +
+    '{"model","layers","weights"}. --model takes the Keras file itself too: converting is optional.',
+  options: {},
+} satisfies CommandSpec;
+
 /** Every command's spec, in the order `framewise --help` and the reference list them. */
 export const COMMAND_SPECS: readonly CommandSpec[] = [
   LABEL_COMMAND,
@@ -155,4 +167,5 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
   SERVE_COMMAND,
   TRAIN_COMMAND,
   EVALUATE_COMMAND,
+  CONVERT_COMMAND,
 ];

@@ -20,6 +20,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   serve: async () => (await import('./serve-command.js')).serveCommand,
   train: async () => (await import('./train-command.js')).trainCommand,
   evaluate: async () => (await import('./evaluate-command.js')).evaluateCommand,
+  convert: async () => (await import('./convert-command.js')).convertCommand,
 };
 
 /** `framewise --help`: one line per command. */

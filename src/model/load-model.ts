@@ -159,8 +159,7 @@ async function loadKerasFile(
   isUrl: boolean,
   options: PrepareOptions,
 ): Promise<LoadedModel> {
-  const bytes = isUrl ? await fetchKerasFile(location) : await readKerasFile(location);
-  const model = await modelFromKerasFile(bytes, location);
+  const model = await readKerasModel(location);
   try {
     const config = isUrl
       ? await fetchFramewiseConfig(location)
@@ -170,6 +169,13 @@ async function loadKerasFile(
     model.dispose();
     throw error;
   }
+}
+
+/** The Layers model of a Keras file (`.keras`, `.h5`), local or by URL, as Keras saved it. */
+export async function readKerasModel(location: string): Promise<tf.LayersModel> {
+  const isUrl = /^https?:\/\//i.test(location);
+  const bytes = isUrl ? await fetchKerasFile(location) : await readKerasFile(location);
+  return modelFromKerasFile(bytes, location);
 }
 
 async function readKerasFile(location: string): Promise<Uint8Array> {

@@ -29,8 +29,8 @@ export const DEFAULT_ONNX_THREADS = availableParallelism();
 /** Which model runs, and on what: shared by `label`, `worker` and `evaluate`. */
 export const MODEL_OPTION = {
   model: text('model', {
-    valueName: '<dir|URL>',
-    help: 'TensorFlow.js Layers model: a directory with model.json and weights, or the URL of a model.json',
+    valueName: '<dir|file|URL>',
+    help: 'a Keras file (model.keras, model.h5), a TensorFlow.js Layers model directory (model.json and weights) or an ONNX model directory, or the URL of a Keras file or model.json',
     defaultText: 'the bundled demo model',
   }),
 };

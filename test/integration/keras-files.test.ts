@@ -86,6 +86,30 @@ describe('Keras files: --model model.keras and model.h5', () => {
     );
   });
 
+  it.each([
+    ['stacked-lstm-keras3', 'keras'],
+    ['seed-lstm-keras2', 'h5'],
+  ] as const)(
+    'framewise convert writes %s.%s as a model directory that labels the same',
+    { timeout: 60_000 },
+    async (name, kind) => {
+      const out = join(await mkdtemp(join(tmpdir(), 'framewise-converted-')), 'model');
+      const converted = await runCli(['convert', await placed(name, kind), out]);
+      expect(converted.stderr).toBe('');
+      expect(converted.code).toBe(0);
+      expect(JSON.parse(converted.stdout)).toMatchObject({ model: out });
+      const args = ['--stride', '1'];
+      expectSame(
+        await label(video, out, args),
+        await label(video, join(CONVERTED, name), args),
+        1e-6,
+      );
+      const again = await runCli(['convert', await placed(name, kind), out]);
+      expect(again.code).toBe(2);
+      expect(again.stderr).toMatch(/is not empty/);
+    },
+  );
+
   describe('refusals, exit 2 with the reason', () => {
     /** A .keras archive like the stacked-LSTM one, with its JSON members changed. */
     async function archive(change: {
