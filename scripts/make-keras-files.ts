@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
-import { archiveWeightPaths } from '../src/model/load/keras-file.js';
+import { archiveGroups } from '../src/model/load/keras-file.js';
 import { matchWeightNames } from '../src/model/load/match-weight-names.js';
 import { modelFromArtifacts } from '../src/model/load/model-from-artifacts.js';
 import { directoryLoader } from '../src/model/load/model-files.js';
@@ -83,10 +83,10 @@ try {
       }));
     const archive = keras2
       ? []
-      : archiveWeightPaths(model).map(({ layer, path }) => ({
+      : archiveGroups(model).map(({ path, name, weights }) => ({
           path,
-          name: layer.name,
-          vars: layer.weights.map((w) => spec(w, w.originalName)),
+          name,
+          vars: weights.map((w) => spec(w, w.originalName)),
         }));
     const blob = new Float32Array(offset);
     let at = 0;

@@ -8,10 +8,12 @@ Keras variable path and each layer's place in the .keras archive).
 Follows Keras at commit 3422977a5e (github.com/keras-team/keras):
 - keras/src/saving/saving_lib.py, `_save_model_to_fileobj`: a zip (ZIP_STORED) of
   metadata.json ({"keras_version", "date_saved"}), config.json (serialize_keras_object of the
-  model) and model.weights.h5, in that order; `H5IOStore`: each layer's variables as the
-  datasets "0", "1", ... of the group "<path>/vars", where <path> is built by `_save_state`
-  (here given by the spec), the group's attribute "name" the layer's name (`make(path,
-  metadata={"name": ...})`).
+  model) and model.weights.h5, in that order; `H5IOStore`: every saveable object (the model,
+  each layer, a wrapper's layer, an RNN's cell) gets the group "<path>/vars" ("vars" for the
+  model), with the attribute "name" (`make(path, metadata={"name": ...})` creates it at once,
+  so it exists even when empty), and its variables as the datasets "0", "1", ...; <path> is
+  built by `_save_state` (here given by the spec). Keras' own fixture
+  keras/src/saving/test_data/pre_pr22362_nested_container.keras has this layout.
 - keras/src/legacy/saving/legacy_h5_format.py, `save_model_to_hdf5`: attributes backend,
   keras_version and model_config (JSON, utf-8 bytes) on the root; the group model_weights with
   attributes layer_names, backend, keras_version; per layer, sorted by name, a group with the
@@ -43,7 +45,7 @@ def write_keras(spec, blob, path):
     weights = io.BytesIO()
     with h5py.File(weights, "w") as f:
         for entry in spec["archive"]:
-            group = f.create_group(entry["path"]).create_group("vars") if entry["path"] else f.create_group("vars")
+            group = f.require_group(entry["path"]).create_group("vars") if entry["path"] else f.create_group("vars")
             group.attrs["name"] = entry["name"]
             for i, (_, values) in enumerate(arrays(entry["vars"], blob)):
                 group.create_dataset(str(i), data=values)

@@ -2,7 +2,9 @@ import { copyFile, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs';
 import { strToU8, unzipSync, zipSync } from 'fflate';
+import { loadArchiveWeights } from '../../src/model/load/keras-file.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseJsonLines, runCli } from '../support/cli.js';
 import { makeVideo } from '../support/videos.js';
@@ -109,6 +111,45 @@ describe('Keras files: --model model.keras and model.h5', () => {
       expect(again.stderr).toMatch(/is not empty/);
     },
   );
+
+  describe("a file Keras wrote (Keras' own test fixture, Keras 3.15)", () => {
+    const file = join(FILES, 'public', 'pre_pr22362_nested_container.keras');
+
+    it('reads its weights where framewise expects them, with the values Keras saved', async () => {
+      const members = unzipSync(await readFile(file));
+      // The subclassed model's layers, as a Sequential model: three Dense(4) then Dense(2).
+      const model = tf.sequential({
+        layers: [
+          tf.layers.dense({ units: 4, useBias: false, inputShape: [4] }),
+          tf.layers.dense({ units: 4, useBias: false }),
+          tf.layers.dense({ units: 4, useBias: false }),
+          tf.layers.dense({ units: 2 }),
+        ],
+      });
+      try {
+        loadArchiveWeights(model, members['model.weights.h5']!, file);
+        const values = model.layers.map((layer) =>
+          layer.getWeights().map((w) => [...new Set(w.dataSync())]),
+        );
+        expect(values).toEqual([
+          [[Math.fround(0.1)]],
+          [[Math.fround(0.2)]],
+          [[Math.fround(0.3)]],
+          [[0.5], [0]],
+        ]);
+      } finally {
+        model.dispose();
+      }
+    });
+
+    it('refuses the subclassed model, naming it, exit 2', async () => {
+      const { code, stderr } = await runCli(['label', video, '--model', file]);
+      expect(code).toBe(2);
+      expect(stderr).toMatch(
+        /holds a NestedDenseModel where a Sequential or Functional model should be/,
+      );
+    });
+  });
 
   describe('refusals, exit 2 with the reason', () => {
     /** A .keras archive like the stacked-LSTM one, with its JSON members changed. */

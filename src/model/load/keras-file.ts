@@ -155,56 +155,92 @@ function refuseCode(value: unknown, where: string): void {
   for (const child of Object.values(object)) refuseCode(child, where);
 }
 
-/** One layer whose own weights Keras saves under `<path>/vars/<i>`. */
-interface ArchiveEntry {
+/** One object Keras saves state for: its variables are the datasets `<path>/vars/<i>`. */
+export interface ArchiveGroup {
+  /** The layer or model; for an RNN's cell, the RNN. */
   readonly layer: tf.layers.Layer;
+  /** The group, `''` for the model itself. */
   readonly path: string;
+  /** The name Keras records on the `vars` group. */
+  readonly name: string;
+  /** The variables stored in this group, in order (an RNN's are its cell's). */
+  readonly weights: readonly tf.LayerVariable[];
 }
 
 /**
- * Where Keras 3's `saving_lib` (keras/src/saving/saving_lib.py, `_save_state`) puts each
- * layer's variables in `model.weights.h5`: a model's layers under `layers/<name>`, `<name>`
- * being the layer class in snake case, made unique within the model by `_1`, `_2`, … in layer
- * order (`_save_container_state`, not the layer's own name); then each object's attributes in
- * name order: a TimeDistributed's `layer`, an RNN's `cell`, a Bidirectional's `backward_layer`
- * and `forward_layer`. A layer's variables, trainable then non-trainable (the order
- * TensorFlow.js keeps too), are the datasets `vars/0`, `vars/1`, … of its group.
+ * Every group Keras 3's `saving_lib` (keras/src/saving/saving_lib.py, `_save_state`) writes to
+ * `model.weights.h5`, in its order: the model's own (`vars` at the root), then its layers under
+ * `layers/<name>`, `<name>` being the layer class in snake case, made unique within the model by
+ * `_1`, `_2`, … in layer order (`_save_container_state`, not the layer's own name); then each
+ * object's attributes in name order: a TimeDistributed's `layer`, an RNN's `cell`, a
+ * Bidirectional's `backward_layer` and `forward_layer`. Each object gets a `vars` group, empty
+ * when it has no variables of its own; a layer's variables, trainable then non-trainable (the
+ * order TensorFlow.js keeps too), are its datasets `0`, `1`, ….
  */
-export function archiveWeightPaths(model: tf.LayersModel): ArchiveEntry[] {
-  const entries: ArchiveEntry[] = [];
+export function archiveGroups(model: tf.LayersModel): ArchiveGroup[] {
+  const groups: ArchiveGroup[] = [];
   const visit = (layer: tf.layers.Layer, path: string) => {
     const className = layer.getClassName();
+    const inner = layer as unknown as {
+      layer?: tf.layers.Layer;
+      forwardLayer?: tf.layers.Layer;
+      backwardLayer?: tf.layers.Layer;
+      cell?: object;
+    };
     if (layer instanceof tf.LayersModel) {
+      groups.push({ layer, path, name: layer.name, weights: [] });
       const used = new Map<string, number>();
       for (const child of layer.layers) {
         const base = snakeCase(child.getClassName());
         const count = used.get(base) ?? 0;
         used.set(base, count + 1);
-        const name = count === 0 ? base : `${base}_${count}`;
-        visit(child, join(path, 'layers', name));
+        visit(child, join(path, 'layers', count === 0 ? base : `${base}_${count}`));
       }
       return;
     }
-    const inner = layer as unknown as {
-      layer?: tf.layers.Layer;
-      forwardLayer?: tf.layers.Layer;
-      backwardLayer?: tf.layers.Layer;
-      cell?: unknown;
-    };
     if (className === 'TimeDistributed' && inner.layer !== undefined) {
+      groups.push({ layer, path, name: layer.name, weights: [] });
       visit(inner.layer, join(path, 'layer'));
       return;
     }
     if (className === 'Bidirectional' && inner.forwardLayer !== undefined) {
+      groups.push({ layer, path, name: layer.name, weights: [] });
       visit(inner.backwardLayer!, join(path, 'backward_layer'));
       visit(inner.forwardLayer, join(path, 'forward_layer'));
       return;
     }
-    if (layer.weights.length === 0) return;
-    entries.push({ layer, path: inner.cell !== undefined ? join(path, 'cell') : path });
+    if (inner.cell !== undefined) {
+      groups.push({ layer, path, name: layer.name, weights: [] });
+      groups.push({
+        layer,
+        path: join(path, 'cell'),
+        // Keras names an RNN's cell after its class: `lstm_cell`, `gru_cell`.
+        name: snakeCase((inner.cell as { getClassName?: () => string }).getClassName?.() ?? 'cell'),
+        weights: layer.weights,
+      });
+      return;
+    }
+    groups.push({ layer, path, name: layer.name, weights: layer.weights });
   };
   visit(model, '');
-  return entries;
+  return groups;
+}
+
+/** The groups of {@link archiveGroups} that hold variables. */
+export function archiveWeightPaths(model: tf.LayersModel): ArchiveGroup[] {
+  return archiveGroups(model).filter((group) => group.weights.length > 0);
+}
+
+/**
+ * Sets a model's weights from a `.keras` archive's `model.weights.h5` (its bytes), found by
+ * {@link archiveWeightPaths}.
+ */
+export function loadArchiveWeights(
+  model: tf.LayersModel,
+  weights: Uint8Array,
+  where: string,
+): void {
+  setArchiveWeights(model, openH5(weights, where), where);
 }
 
 function setArchiveWeights(model: tf.LayersModel, file: H5File, where: string): void {
