@@ -8,7 +8,7 @@ import { partIds } from './split-job.js';
 import type { VideoJobData } from './video-job.js';
 
 /** Finished jobs are kept this long for `status` and `watch`, in seconds (as the streams). */
-const KEEP_FINISHED_SEC = 7 * 24 * 3600;
+export const KEEP_FINISHED_SEC = 7 * 24 * 3600;
 /** How long the cancel request is kept for a job no worker has picked up yet, in seconds. */
 const CANCEL_FLAG_TTL_SEC = 7 * 24 * 3600;
 

@@ -22,6 +22,7 @@ import { redactUrl } from '../policy/redact-url.js';
 import { checkInput } from '../policy/url-policy.js';
 import { checkRedis } from './check-redis.js';
 import { CheckpointStore } from './checkpoint-store.js';
+import { KEEP_FINISHED_SEC } from './queue-client.js';
 import { cancelChannel, cancelKey, labelsKey, QUEUE_NAME } from './queue-keys.js';
 import {
   partJobId,
@@ -525,9 +526,6 @@ function egressRefusal(
     `refused a connection of ${clip(redactUrl(url ?? ''), MAX_SHOWN)}: ffmpeg was sent to ${refusal.host}:${refusal.port}, and ${refusal.reason} (a redirect, a playlist entry or a changed DNS answer); start the worker with --allow-private if this source is trusted`,
   );
 }
-
-/** Finished jobs' parts are kept this long, in seconds (as the jobs). */
-const KEEP_FINISHED_SEC = 7 * 24 * 3600;
 
 /**
  * A job's payload without its part, and the part: a part of a split job carries the parent's
