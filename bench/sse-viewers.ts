@@ -9,18 +9,17 @@
  *
  * Needs Redis (REDIS_URL) and Linux's /proc. Prints a Markdown table.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
-import { packageRoot } from '../src/model/load/bundled-model.js';
 import { deletePrefixKeys } from '../src/queue/delete-prefix-keys.js';
 import { labelsKey } from '../src/queue/queue-keys.js';
 import { redisUrl } from '../src/queue/redis-connection.js';
+import { runCli, startCli, type CliProcess } from '../test/support/cli.js';
 import { readSse } from '../test/support/dashboard.js';
 import { LiveStreamServer } from '../test/support/live-stream-server.js';
 
@@ -35,31 +34,14 @@ const VIEWERS = Number(values.viewers);
 /** Clock ticks per second of /proc's CPU times (USER_HZ; 100 on Linux). */
 const TICKS = 100;
 
-const cli = join(packageRoot(), 'dist', 'src', 'cli', 'main.js');
 const prefix = `bench-sse-${randomUUID().slice(0, 8)}`;
 const env = { ...process.env, REDIS_URL: redisUrl(), FRAMEWISE_PREFIX: prefix };
 const children: ChildProcess[] = [];
 
-async function start(
-  args: string[],
-  ready: RegExp,
-): Promise<{ child: ChildProcess; line: string }> {
-  const child = spawn(process.execPath, [cli, ...args], {
-    env,
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  children.push(child);
-  let text = '';
-  child.stderr!.setEncoding('utf8');
-  const line = await new Promise<string>((resolve, reject) => {
-    child.stderr!.on('data', (chunk: string) => {
-      text += chunk;
-      const match = ready.exec(text);
-      if (match !== null) resolve(match[1] ?? match[0]);
-    });
-    child.once('exit', (code) => reject(new Error(`${args[0]} exited with ${code}: ${text}`)));
-  });
-  return { child, line };
+async function start(args: string[], ready: RegExp): Promise<CliProcess> {
+  const started = await startCli(args, env, ready);
+  children.push(started.child);
+  return started;
 }
 
 /** CPU seconds the process has used so far. */
@@ -75,14 +57,7 @@ function rssMiB(pid: number): number {
 }
 
 async function cliOut(args: string[]): Promise<string> {
-  const child = spawn(process.execPath, [cli, ...args], {
-    env,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let text = '';
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
-  await once(child, 'exit');
-  return text.trim();
+  return (await runCli(args, env)).stdout.trim();
 }
 
 const redis = new Redis(env.REDIS_URL);

@@ -9,7 +9,7 @@
  * Writes jobs.png (the jobs page), job-file.png (a file job with its video, the cursor on a
  * cut) and job-live.png (a live stream with an outage).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
@@ -19,53 +19,31 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { chromium } from 'playwright-core';
 import { Redis } from 'ioredis';
-import { packageRoot } from '../src/model/load/bundled-model.js';
 import { deletePrefixKeys } from '../src/queue/delete-prefix-keys.js';
 import { labelsKey } from '../src/queue/queue-keys.js';
 import { redisUrl } from '../src/queue/redis-connection.js';
+import { runCli, startCli } from '../test/support/cli.js';
 import { LiveStreamServer } from '../test/support/live-stream-server.js';
 import { renderShots } from '../test/support/render-shots.js';
 
 const { values } = parseArgs({ options: { out: { type: 'string', default: 'docs/images' } } });
 const out = resolve(values.out);
-const cli = join(packageRoot(), 'dist', 'src', 'cli', 'main.js');
 const prefix = `screens-${randomUUID().slice(0, 8)}`;
 const env = { ...process.env, REDIS_URL: redisUrl(), FRAMEWISE_PREFIX: prefix };
 const children: ChildProcess[] = [];
 
-/** Starts `framewise <args>`; resolves once a stderr line matches `ready`. */
+/** Starts `framewise <args>` in the background; resolves with the match of `ready`. */
 async function start(args: string[], ready: RegExp): Promise<string> {
-  const child = spawn(process.execPath, [cli, ...args], {
-    env,
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  children.push(child);
-  let text = '';
-  child.stderr!.setEncoding('utf8');
-  return new Promise((resolveLine, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${args[0]} did not start: ${text}`)), 60_000);
-    child.stderr!.on('data', (chunk: string) => {
-      text += chunk;
-      const match = ready.exec(text);
-      if (match !== null) {
-        clearTimeout(timer);
-        resolveLine(match[1] ?? match[0]);
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`${args[0]} exited with ${code}: ${text}`)));
-  });
+  const started = await startCli(args, env, ready);
+  children.push(started.child);
+  return started.line;
 }
 
+/** Runs `framewise <args>` and returns its stdout, trimmed. */
 async function cliOut(args: string[]): Promise<string> {
-  const child = spawn(process.execPath, [cli, ...args], {
-    env,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let text = '';
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
-  const [code] = (await once(child, 'exit')) as [number];
-  if (code !== 0) throw new Error(`framewise ${args.join(' ')} exited with ${code}`);
-  return text.trim();
+  const { code, stdout, stderr } = await runCli(args, env);
+  if (code !== 0) throw new Error(`framewise ${args.join(' ')} exited with ${code}: ${stderr}`);
+  return stdout.trim();
 }
 
 const redis = new Redis(env.REDIS_URL);

@@ -1,15 +1,9 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packageRoot } from '../../src/model/load/bundled-model.js';
 
 /** The compiled CLI (`npm test` builds first), run as users run it. */
-export const CLI = join(
-  fileURLToPath(new URL('../..', import.meta.url)),
-  'dist',
-  'src',
-  'cli',
-  'main.js',
-);
+export const CLI = join(packageRoot(), 'dist', 'src', 'cli', 'main.js');
 
 /** What a CLI run printed and how it ended. */
 export interface CliResult {
@@ -39,4 +33,47 @@ export function parseJsonLines<T>(text: string): T[] {
     .split('\n')
     .filter((line) => line.trim() !== '')
     .map((line) => JSON.parse(line) as T);
+}
+
+/** A `framewise` command running in the background (a worker, `serve`). */
+export interface CliProcess {
+  readonly child: ChildProcess;
+  /** The first capture group of `ready` in its stderr (or the whole match). */
+  readonly line: string;
+}
+
+/**
+ * Starts `framewise <args>` and resolves once its stderr matches `ready`; rejects if it exits
+ * first or takes longer than `timeoutMs`.
+ */
+export function startCli(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+  ready: RegExp,
+  timeoutMs = 60_000,
+): Promise<CliProcess> {
+  const child = spawn(process.execPath, [CLI, ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let text = '';
+  child.stderr!.setEncoding('utf8');
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`${args[0]} did not start: ${text}`)),
+      timeoutMs,
+    );
+    child.stderr!.on('data', (chunk: string) => {
+      text += chunk;
+      const match = ready.exec(text);
+      if (match !== null) {
+        clearTimeout(timer);
+        resolve({ child, line: match[1] ?? match[0] });
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${args[0]} exited with ${code}: ${text}`));
+    });
+  });
 }

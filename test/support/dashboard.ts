@@ -1,8 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { chromium, type Browser } from 'playwright-core';
-import { CLI } from './cli.js';
+import { startCli } from './cli.js';
 import { REDIS_URL } from './queue.js';
 
 /** A `framewise serve` process. */
@@ -11,8 +11,6 @@ export interface ServeProcess {
   /** `http://127.0.0.1:<port>`. */
   readonly url: string;
   readonly port: number;
-  /** What it printed on stderr. */
-  stderr(): string;
   /** SIGTERM, then waits for it to exit; resolves with its exit code. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
@@ -22,33 +20,20 @@ export async function startServe(
   args: readonly string[],
   env: NodeJS.ProcessEnv = {},
 ): Promise<ServeProcess> {
-  const child = spawn(process.execPath, [CLI, 'serve', ...args], {
-    env: { ...process.env, REDIS_URL, ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const exited = once(child, 'exit').then(([code]) => code as number | null);
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve did not start: ${stderr}`)), 30_000);
-    const onData = () => {
-      const match = /dashboard at (http:\/\/\S+?)\/?\n/.exec(stderr);
-      if (match === null) return;
-      clearTimeout(timer);
-      child.stderr!.off('data', onData);
-      resolve(match[1]!);
-    };
-    child.stderr!.on('data', onData);
-    void exited.then((code) => {
-      clearTimeout(timer);
-      reject(new Error(`serve exited with ${code}: ${stderr}`));
-    });
-  });
+  const { child, line: url } = await startCli(
+    ['serve', ...args],
+    { REDIS_URL, ...env },
+    /dashboard at (http:\/\/\S+?)\/?\n/,
+    30_000,
+  );
+  const exited =
+    child.exitCode !== null
+      ? Promise.resolve(child.exitCode)
+      : once(child, 'exit').then(([code]) => code as number | null);
   return {
     child,
     url,
     port: Number(new URL(url).port),
-    stderr: () => stderr,
     stop: async (signal = 'SIGTERM') => {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       return exited;
