@@ -1,6 +1,11 @@
 import type { CommandSpec } from '../options/command-line.js';
 import { CANCEL_OPTIONS, ENQUEUE_OPTIONS, OUTPUT_OPTIONS } from '../options/client-options.js';
-import { BACKEND_OPTION, ENCODER_OPTIONS, MODEL_OPTION } from '../options/engine-options.js';
+import {
+  BACKEND_OPTION,
+  CONVERT_OPTIONS,
+  ENCODER_OPTIONS,
+  MODEL_OPTION,
+} from '../options/engine-options.js';
 import { JOB_LABEL_OPTIONS, LABEL_OPTIONS, LOCAL_LABEL_OPTIONS } from '../options/label-options.js';
 import { LIVE_OPTION, LIVE_SETTINGS } from '../options/live-options.js';
 import { POLICY_OPTIONS, PREFIX_OPTION } from '../options/queue-options.js';
@@ -146,14 +151,17 @@ export const EVALUATE_COMMAND = {
 
 export const CONVERT_COMMAND = {
   name: 'convert',
-  usage: '<model.keras|model.h5> <dir>',
-  summary: 'write a Keras model file as a TensorFlow.js model directory',
+  usage: '<model.keras|model.h5|model dir> <dir> [--to tfjs|onnx]',
+  summary: 'write a Keras model file as a TensorFlow.js or ONNX model directory',
   description:
     'Reads a Keras 3 .keras archive or a Keras 2/3 .h5 file (a path or an http(s) URL) without\n' +
-    'Python and writes it to <dir> (new or empty) as a TensorFlow.js Layers model: model.json and\n' +
-    'one weights file, with the framewise.json beside the Keras file if there is one. Prints\n' +
-    '{"model","layers","weights"}. --model takes the Keras file itself too: converting is optional.',
-  options: {},
+    'Python and writes it to <dir> (new or empty), with the framewise.json beside the Keras file if\n' +
+    'there is one. --to tfjs: a TensorFlow.js Layers model (model.json and one weights file).\n' +
+    '--to onnx: an ONNX model directory (encoder.onnx, head.onnx with state inputs for stateful\n' +
+    'mode, framewise.json), the model rewritten for inference as the onnx engine runs it; this also\n' +
+    'takes a TensorFlow.js model directory. Checks that what it wrote loads, then prints\n' +
+    '{"model","format",...}. --model takes the Keras file itself too: converting is optional.',
+  options: CONVERT_OPTIONS,
 } satisfies CommandSpec;
 
 /** Every command's spec, in the order `framewise --help` and the reference list them. */

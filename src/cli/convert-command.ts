@@ -1,4 +1,4 @@
-import { copyFile, readdir } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UsageError } from '../errors.js';
@@ -6,6 +6,8 @@ import { FRAMEWISE_JSON } from '../model/load/framewise-config.js';
 import { isKerasFile } from '../model/load/keras-file.js';
 import { saveModelToDirectory } from '../model/load/model-files.js';
 import { loadModel, readKerasModel } from '../model/load-model.js';
+import { openModel } from '../model/open-model.js';
+import { saveOnnxModel } from '../model/save-onnx-model.js';
 import { useBackend } from '../model/run/backend.js';
 import { formatHelp, parseCommandLine } from '../options/command-line.js';
 import type { CommandIo } from './command-io.js';
@@ -13,7 +15,7 @@ import { CONVERT_COMMAND } from './command-specs.js';
 
 /** Runs `framewise convert`; resolves with the exit status. */
 export async function convertCommand(args: readonly string[], io: CommandIo): Promise<number> {
-  const { positionals, help } = parseCommandLine(CONVERT_COMMAND, args, io.env);
+  const { options, positionals, help } = parseCommandLine(CONVERT_COMMAND, args, io.env);
   if (help) {
     io.stdout.write(formatHelp(CONVERT_COMMAND));
     return 0;
@@ -24,15 +26,32 @@ export async function convertCommand(args: readonly string[], io: CommandIo): Pr
       'convert takes a Keras file and a directory: framewise convert <model.keras|model.h5> <dir>',
     );
   }
-  if (!isKerasFile(input)) {
-    throw new UsageError(`convert reads .keras and .h5 files, got ${JSON.stringify(input)}`);
+  if (!isKerasFile(input) && options.to === 'tfjs') {
+    throw new UsageError(
+      `convert reads .keras and .h5 files (and, with --to onnx, TensorFlow.js model directories), got ${JSON.stringify(input)}`,
+    );
   }
   const out = resolve(output);
-  const existing = await readdir(out).catch(() => []);
-  if (existing.length > 0) {
+  const existing = await readdir(out).catch(() => undefined);
+  if (existing !== undefined && existing.length > 0) {
     throw new UsageError(`${out} is not empty: give convert a new or empty directory`);
   }
   await useBackend('auto');
+  let summary: object;
+  try {
+    summary = options.to === 'onnx' ? await toOnnx(input, out) : await toTfjs(input, out);
+  } catch (error) {
+    // Leave the directory as it was found (missing or empty): a retry must not meet a half.
+    await rm(out, { recursive: true, force: true });
+    if (existing !== undefined) await mkdir(out);
+    throw error;
+  }
+  io.stdout.write(`${JSON.stringify({ model: out, format: options.to, ...summary })}\n`);
+  return 0;
+}
+
+/** Writes the TensorFlow.js Layers form and checks that it loads as any model directory. */
+async function toTfjs(input: string, out: string): Promise<object> {
   const model = await readKerasModel(input);
   try {
     await saveModelToDirectory(model, out);
@@ -45,14 +64,24 @@ export async function convertCommand(args: readonly string[], io: CommandIo): Pr
       () => undefined,
     );
   }
-  // What was written loads as framewise loads any model directory.
   const loaded = await loadModel(out, { fold: false });
   try {
-    io.stdout.write(
-      `${JSON.stringify({ model: out, layers: loaded.model.layers.length, weights: loaded.model.weights.length })}\n`,
-    );
+    return { layers: loaded.model.layers.length, weights: loaded.model.weights.length };
   } finally {
     loaded.dispose();
   }
-  return 0;
+}
+
+/** Writes the ONNX model directory and checks that ONNX Runtime loads it as framewise does. */
+async function toOnnx(input: string, out: string): Promise<object> {
+  const loaded = await loadModel(input);
+  let saved;
+  try {
+    saved = await saveOnnxModel(loaded, out);
+  } finally {
+    loaded.dispose();
+  }
+  const opened = await openModel(out, { threads: 1 });
+  opened.model.dispose();
+  return { embeddingSize: saved.embeddingSize, stateful: saved.states > 0 };
 }

@@ -62,3 +62,14 @@ export const ENCODER_OPTIONS = {
       'ONNX Runtime: cores; TensorFlow.js: cores - 1, at least 1, 0 with the tensorflow backend',
   }),
 };
+
+/** Every accepted `convert --to`: the form of model directory written. */
+export const CONVERT_FORMATS = ['tfjs', 'onnx'] as const;
+
+/** What `framewise convert` writes. */
+export const CONVERT_OPTIONS = {
+  to: choice('to', CONVERT_FORMATS, {
+    default: 'tfjs',
+    help: 'tfjs: a TensorFlow.js Layers model directory; onnx: an ONNX model directory (encoder.onnx, head.onnx, framewise.json)',
+  }),
+};

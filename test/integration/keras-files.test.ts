@@ -1,31 +1,41 @@
-import { copyFile, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { strToU8, unzipSync, zipSync } from 'fflate';
 import { loadArchiveWeights } from '../../src/model/load/keras-file.js';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadModel, type LoadedModel } from '../../src/model/load-model.js';
+import { useBackend } from '../../src/model/run/backend.js';
 import { parseJsonLines, runCli } from '../support/cli.js';
-import { makeVideo } from '../support/videos.js';
+import { predictWindow, sequenceScores } from '../support/keras-reference.js';
+import { decodeReference, makeVideo } from '../support/videos.js';
 
 interface LabelLine {
   frame: number;
+  start: number;
   scores: number[];
 }
 
 const CONVERTED = fileURLToPath(new URL('../fixtures/keras/', import.meta.url));
 const FILES = fileURLToPath(new URL('../fixtures/keras-files/', import.meta.url));
 
-/** Fixture, the Keras file kinds written of it, and whether it runs in stateful mode. */
-const MODELS: [name: string, kinds: ('keras' | 'h5')[], stateful: boolean][] = [
-  ['seed-lstm-keras2', ['h5'], true],
-  ['functional-gru-keras2', ['h5'], true],
-  ['stacked-lstm-keras3', ['keras', 'h5'], true],
-  ['functional-gru-reset-after-keras3', ['keras', 'h5'], true],
-  ['bidirectional-lstm-keras3', ['keras', 'h5'], false],
-  ['mobilenetv2-keras3', ['keras', 'h5'], true],
+/**
+ * Fixture, the Keras file kinds written of it, whether it runs in stateful mode, and its frame
+ * size (the test videos are made at each size, so that the reference sees the very pixels
+ * framewise does).
+ */
+const MODELS: [name: string, kinds: ('keras' | 'h5')[], stateful: boolean, size: number][] = [
+  ['seed-lstm-keras2', ['h5'], true, 16],
+  ['functional-gru-keras2', ['h5'], true, 16],
+  ['stacked-lstm-keras3', ['keras', 'h5'], true, 16],
+  ['functional-gru-reset-after-keras3', ['keras', 'h5'], true, 16],
+  ['bidirectional-lstm-keras3', ['keras', 'h5'], false, 16],
+  ['mobilenetv2-keras3', ['keras', 'h5'], true, 64],
 ];
+const WINDOW = ['--stride', '1'];
+const STATEFUL = ['--mode', 'stateful', '--stride', '2'];
 
 /**
  * A Keras file in a directory of its own, beside the converted fixture's framewise.json (the
@@ -47,42 +57,92 @@ async function label(video: string, model: string, args: readonly string[]): Pro
 
 function expectSame(actual: LabelLine[], expected: LabelLine[], tolerance: number) {
   expect(actual.map((l) => l.frame)).toEqual(expected.map((l) => l.frame));
-  actual.forEach((line, i) => {
-    const reference = expected[i]!.scores;
-    expect(line.scores).toHaveLength(reference.length);
-    line.scores.forEach((v, j) => expect(Math.abs(v - reference[j]!)).toBeLessThan(tolerance));
-  });
+  actual.forEach((line, i) => expectClose(line.scores, expected[i]!.scores, tolerance));
+}
+
+function expectClose(actual: readonly number[], expected: ArrayLike<number>, tolerance: number) {
+  expect(actual).toHaveLength(expected.length);
+  actual.forEach((v, j) => expect(Math.abs(v - expected[j]!)).toBeLessThan(tolerance));
 }
 
 describe('Keras files: --model model.keras and model.h5', () => {
+  /** A 2.4 s test video at each frame size, and its frames. */
+  const videos = new Map<number, { path: string; frames: Uint8Array[] }>();
   let video: string;
 
   beforeAll(async () => {
-    video = await makeVideo({
-      source: 'testsrc2',
-      width: 64,
-      height: 64,
-      fps: 10,
-      seconds: 2.4,
-      codec: 'png-mkv',
-    });
+    await useBackend('cpu');
+    for (const size of new Set(MODELS.map((m) => m[3]))) {
+      const path = await makeVideo({
+        source: 'testsrc2',
+        width: size,
+        height: size,
+        fps: 10,
+        seconds: 2.4,
+        codec: 'png-mkv',
+      });
+      videos.set(size, { path, frames: decodeReference(path, { width: size, height: size }) });
+    }
+    video = videos.get(64)!.path;
   });
 
-  describe.each(MODELS)('%s', (name, kinds, stateful) => {
+  describe.each(MODELS)('%s', (name, kinds, stateful, size) => {
     const modes: [string, string[]][] = [
-      ['window mode', ['--stride', '1']],
-      ...(stateful
-        ? [['stateful mode', ['--mode', 'stateful', '--stride', '2']] as [string, string[]]]
-        : []),
+      ['window mode', WINDOW],
+      ...(stateful ? [['stateful mode', STATEFUL] as [string, string[]]] : []),
     ];
+    let keras: LoadedModel;
+
+    beforeAll(async () => {
+      // The model as the Keras file holds it, not rewritten for inference: the reference.
+      keras = await loadModel(await placed(name, kinds[0]!), { fold: false });
+    });
+    afterAll(() => keras.dispose());
+
     it.each(modes)(
-      '%s: each Keras file labels as its converted TensorFlow.js form, within 1e-6',
+      "%s: each Keras file labels as its converted TensorFlow.js form within 1e-6, and as the model's predict() within 1e-4",
       { timeout: 60_000 },
-      async (_mode, args) => {
-        const converted = await label(video, join(CONVERTED, name), args);
+      async (mode, args) => {
+        const { path, frames } = videos.get(size)!;
+        const converted = await label(path, join(CONVERTED, name), args);
         expect(converted.length).toBeGreaterThan(5);
         for (const kind of kinds) {
-          expectSame(await label(video, await placed(name, kind), args), converted, 1e-6);
+          expectSame(await label(path, await placed(name, kind), args), converted, 1e-6);
+        }
+        for (const line of converted) {
+          const reference =
+            mode === 'window mode'
+              ? predictWindow(keras, frames.slice(line.start, line.frame + 1))
+              : sequenceScores(keras, frames.slice(0, line.frame + 1));
+          expectClose(line.scores, reference, 1e-4);
+        }
+      },
+    );
+
+    it(
+      'framewise convert --to onnx writes an ONNX model directory that labels the same within 1e-4',
+      { timeout: 60_000 },
+      async () => {
+        const { path } = videos.get(size)!;
+        const file = await placed(name, kinds[0]!);
+        const out = join(await mkdtemp(join(tmpdir(), 'framewise-onnx-')), 'model');
+        const converted = await runCli(['convert', file, out, '--to', 'onnx']);
+        expect(converted.stderr).toBe('');
+        expect(converted.code).toBe(0);
+        expect(JSON.parse(converted.stdout)).toMatchObject({
+          model: out,
+          format: 'onnx',
+          stateful,
+        });
+        const config = JSON.parse(await readFile(join(out, 'framewise.json'), 'utf8')) as object;
+        expect(config).toMatchObject({ format: 'onnx', input: { layout: 'nhwc', height: size } });
+        expectSame(await label(path, out, WINDOW), await label(path, file, WINDOW), 1e-4);
+        if (stateful) {
+          expectSame(await label(path, out, STATEFUL), await label(path, file, STATEFUL), 1e-4);
+        } else {
+          const refused = await runCli(['label', path, '--model', out, ...STATEFUL]);
+          expect(refused.code).toBe(2);
+          expect(refused.stderr).toMatch(/has no state inputs .* cannot run in stateful mode/);
         }
       },
     );
@@ -92,18 +152,18 @@ describe('Keras files: --model model.keras and model.h5', () => {
     ['stacked-lstm-keras3', 'keras'],
     ['seed-lstm-keras2', 'h5'],
   ] as const)(
-    'framewise convert writes %s.%s as a model directory that labels the same',
+    'framewise convert writes %s.%s as a TensorFlow.js model directory that labels the same',
     { timeout: 60_000 },
     async (name, kind) => {
       const out = join(await mkdtemp(join(tmpdir(), 'framewise-converted-')), 'model');
       const converted = await runCli(['convert', await placed(name, kind), out]);
       expect(converted.stderr).toBe('');
       expect(converted.code).toBe(0);
-      expect(JSON.parse(converted.stdout)).toMatchObject({ model: out });
-      const args = ['--stride', '1'];
+      expect(JSON.parse(converted.stdout)).toMatchObject({ model: out, format: 'tfjs' });
+      const path = videos.get(16)!.path;
       expectSame(
-        await label(video, out, args),
-        await label(video, join(CONVERTED, name), args),
+        await label(path, out, WINDOW),
+        await label(path, join(CONVERTED, name), WINDOW),
         1e-6,
       );
       const again = await runCli(['convert', await placed(name, kind), out]);
@@ -111,6 +171,20 @@ describe('Keras files: --model model.keras and model.h5', () => {
       expect(again.stderr).toMatch(/is not empty/);
     },
   );
+
+  it('framewise convert --to onnx refuses a model framewise cannot run, naming the layer, and writes nothing', async () => {
+    const out = join(await mkdtemp(join(tmpdir(), 'framewise-onnx-refused-')), 'model');
+    const { code, stderr } = await runCli([
+      'convert',
+      join(CONVERTED, 'refused-conv3d-keras2'),
+      out,
+      '--to',
+      'onnx',
+    ]);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/conv3d \(Conv3D\)/);
+    await expect(readdir(out)).rejects.toThrow(/ENOENT/);
+  });
 
   describe("a file Keras wrote (Keras' own test fixture, Keras 3.15)", () => {
     const file = join(FILES, 'public', 'pre_pr22362_nested_container.keras');

@@ -3,10 +3,10 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../../src/model/run/backend.js';
-import type { Preprocessing } from '../../src/model/load/framewise-config.js';
 import { loadModel, type LoadedModel } from '../../src/model/load-model.js';
 import { parseJsonLines, runCli } from '../support/cli.js';
 import { readFixtureWeights } from '../support/fixture-weights.js';
+import { embed, predictWindow, sequenceScores } from '../support/keras-reference.js';
 import { denseSoftmax, gruSequence, type GruWeights } from '../support/keras-gru-reference.js';
 import { decodeReference, makeVideo } from '../support/videos.js';
 
@@ -44,47 +44,6 @@ const REFUSED: [name: string, names: string][] = [
 function expectClose(actual: readonly number[], expected: ArrayLike<number>): void {
   expect(actual).toHaveLength(expected.length);
   actual.forEach((v, i) => expect(Math.abs(v - expected[i]!)).toBeLessThan(1e-4));
-}
-
-/** Frames as the model's input `[1, n, H, W, C]`, preprocessed as framewise.json says. */
-function clip(frames: readonly Uint8Array[], p: Preprocessing): tf.Tensor {
-  const pixels = frames.map((f) => tf.tensor3d(f, [SIZE, SIZE, 3], 'int32'));
-  return tf.stack(pixels).toFloat().mul(p.scale).add(p.offset).expandDims(0);
-}
-
-/** The monolithic model's `predict()` on one window: the reference of window mode. */
-function predictWindow(loaded: LoadedModel, frames: readonly Uint8Array[]): Float32Array {
-  return tf.tidy(
-    () =>
-      (
-        loaded.model.predict(clip(frames, loaded.preprocessing)) as tf.Tensor
-      ).dataSync() as Float32Array,
-  );
-}
-
-/** Each frame's embedding `[n, D]`: the model's TimeDistributed layers' inner layers, frame by frame. */
-function embed(loaded: LoadedModel, frames: readonly Uint8Array[]): tf.Tensor {
-  let x = clip(frames, loaded.preprocessing).squeeze([0]);
-  for (const wrapper of timeDistributed(loaded)) {
-    x = (wrapper as unknown as { layer: tf.layers.Layer }).layer.apply(x) as tf.Tensor;
-  }
-  return x;
-}
-
-function timeDistributed(loaded: LoadedModel): tf.layers.Layer[] {
-  return loaded.model.layers.filter((l) => l.getClassName() === 'TimeDistributed');
-}
-
-/** The reference of stateful mode: the head's layers over the whole sequence in one call. */
-function sequenceScores(loaded: LoadedModel, frames: readonly Uint8Array[]): Float32Array {
-  return tf.tidy(() => {
-    const layers = loaded.model.layers.filter((l) => l.getClassName() !== 'InputLayer');
-    let x = embed(loaded, frames).expandDims(0);
-    for (const layer of layers.slice(timeDistributed(loaded).length)) {
-      x = layer.apply(x, { training: false }) as tf.Tensor;
-    }
-    return x.dataSync() as Float32Array;
-  });
 }
 
 /**

@@ -57,7 +57,8 @@ export class RecurrentHead implements Head {
   private readonly bidirectional: tf.layers.Layer | undefined;
 
   constructor(
-    private readonly layers: readonly tf.layers.Layer[],
+    /** Its layers, as it runs them (rewritten for inference when the model was loaded so). */
+    readonly layers: readonly tf.layers.Layer[],
     readonly embeddingSize: number,
     readonly classes: number,
   ) {

@@ -8,14 +8,23 @@ export const ONNX_OPSET = 17;
 const IR_VERSION = 8;
 
 /** An attribute value of an ONNX node. */
-export type AttributeValue = number | string | readonly number[];
+export type AttributeValue = number | string | readonly number[] | readonly string[];
+
+/**
+ * A float32 graph input or output: its name and dimensions, a string naming a free one
+ * (`batch`, `steps`).
+ */
+export interface TensorSpec {
+  readonly name: string;
+  readonly dims: readonly (number | string)[];
+}
 
 /** Attributes whose integer values are floats in ONNX (`Clip`'s bounds are inputs, not these). */
 const FLOAT_ATTRIBUTES = new Set(['alpha', 'beta', 'epsilon', 'gamma']);
 
 /**
- * Writes one ONNX graph: float32 constants, nodes with fresh tensor names, one input and one
- * output, then the model's protobuf bytes (with `onnx-proto`'s generated encoder).
+ * Writes one ONNX graph: float32 constants, nodes with fresh tensor names, its float32 inputs
+ * and outputs, then the model's protobuf bytes (with `onnx-proto`'s generated encoder).
  */
 export class OnnxBuilder {
   private readonly nodes: onnxProto.onnx.INodeProto[] = [];
@@ -67,37 +76,55 @@ export class OnnxBuilder {
     hint: string,
     attributes: Readonly<Record<string, AttributeValue>> = {},
   ): string {
-    const output = this.name(hint);
+    return this.nodeOutputs(op, inputs, [hint], attributes)[0]!;
+  }
+
+  /**
+   * Appends a node of `op` with one output per hint (an operator of several outputs, such as
+   * `LSTM`); resolves with their names. An empty input name is an omitted optional input.
+   */
+  nodeOutputs(
+    op: string,
+    inputs: readonly string[],
+    hints: readonly string[],
+    attributes: Readonly<Record<string, AttributeValue>> = {},
+  ): string[] {
+    const outputs = hints.map((hint) => this.name(hint));
     this.nodes.push(
       onnx.NodeProto.create({
         opType: op,
         input: [...inputs],
-        output: [output],
-        name: output,
+        output: outputs,
+        name: outputs[0]!,
         attribute: Object.entries(attributes).map(([key, value]) => attribute(key, value)),
       }),
     );
-    return output;
+    return outputs;
+  }
+
+  /** Gives `x` the exact name `name`, for a graph output that must be found by name. */
+  rename(x: string, name: string): string {
+    this.nodes.push(
+      onnx.NodeProto.create({ opType: 'Identity', input: [x], output: [name], name }),
+    );
+    return name;
   }
 
   /**
-   * The model: `input` of shape `[batch, ...inputShape]` and `output` of `[batch,
-   * ...outputShape]`, both float32, the batch dimension free.
+   * The model's protobuf bytes: a graph named `graph` that takes `inputs` and gives `outputs`,
+   * all float32.
    */
-  build(
-    input: { readonly name: string; readonly shape: readonly number[] },
-    output: { readonly name: string; readonly shape: readonly number[] },
-  ): Uint8Array {
+  build(graph: string, inputs: readonly TensorSpec[], outputs: readonly TensorSpec[]): Uint8Array {
     const model = onnx.ModelProto.create({
       irVersion: IR_VERSION,
       producerName: 'framewise',
       opsetImport: [{ domain: '', version: ONNX_OPSET }],
       graph: onnx.GraphProto.create({
-        name: 'framewise_encoder',
+        name: graph,
         node: this.nodes,
         initializer: this.initializers,
-        input: [valueInfo(input.name, input.shape)],
-        output: [valueInfo(output.name, output.shape)],
+        input: inputs.map(valueInfo),
+        output: outputs.map(valueInfo),
       }),
     });
     return onnx.ModelProto.encode(model).finish();
@@ -114,16 +141,25 @@ function attribute(name: string, value: AttributeValue): onnxProto.onnx.IAttribu
       ? { name, type: AttributeType.FLOAT, f: value }
       : { name, type: AttributeType.INT, i: value };
   }
-  return { name, type: AttributeType.INTS, ints: [...value] };
+  if (value.every((v): v is string => typeof v === 'string')) {
+    return {
+      name,
+      type: AttributeType.STRINGS,
+      strings: value.map((v) => new TextEncoder().encode(v)),
+    };
+  }
+  return { name, type: AttributeType.INTS, ints: [...(value as readonly number[])] };
 }
 
-function valueInfo(name: string, shape: readonly number[]): onnxProto.onnx.IValueInfoProto {
+function valueInfo({ name, dims }: TensorSpec): onnxProto.onnx.IValueInfoProto {
   return {
     name,
     type: {
       tensorType: {
         elemType: onnx.TensorProto.DataType.FLOAT,
-        shape: { dim: [{ dimParam: 'batch' }, ...shape.map((d) => ({ dimValue: d }))] },
+        shape: {
+          dim: dims.map((d) => (typeof d === 'string' ? { dimParam: d } : { dimValue: d })),
+        },
       },
     },
   };

@@ -55,8 +55,9 @@ export function translateEncoder(graph: EncoderGraph, frame: FrameShape): Transl
   }
   const embeddingSize = output.shape[1];
   const bytes = builder.build(
-    { name: ONNX_FRAMES, shape: [frame.height, frame.width, frame.channels] },
-    { name: output.name, shape: [embeddingSize] },
+    'framewise_encoder',
+    [{ name: ONNX_FRAMES, dims: ['batch', frame.height, frame.width, frame.channels] }],
+    [{ name: output.name, dims: ['batch', embeddingSize] }],
   );
   return { bytes, output: output.name, embeddingSize };
 }

@@ -71,11 +71,11 @@ const TRANSLATIONS: Readonly<Record<string, Translate>> = {
         : [b.constant(`${layer.name}_B`, bias.dataSync() as Float32Array, bias.shape)]),
     ];
     const y = b.node('Conv', inputs, layer.name, convAttributes(layer, x!.shape, kernel!.shape));
-    return activation(b, layer.name, y, activationOf(layer), 4);
+    return activationNodes(b, layer.name, y, activationOf(layer), 4);
   },
   DepthwiseConv2D: (b, layer, [x]) => {
     const [kernel, bias] = weights(layer);
-    return activation(
+    return activationNodes(
       b,
       layer.name,
       depthwise(b, layer, x!, kernel!, bias),
@@ -98,7 +98,7 @@ const TRANSLATIONS: Readonly<Record<string, Translate>> = {
         ? []
         : [b.constant(`${layer.name}_B`, bias.dataSync() as Float32Array, bias.shape)]),
     ];
-    return activation(
+    return activationNodes(
       b,
       layer.name,
       b.node('Conv', inputs, layer.name, { kernel_shape: [1, 1] }),
@@ -133,7 +133,7 @@ const TRANSLATIONS: Readonly<Record<string, Translate>> = {
     return b.node('BatchNormalization', inputs, layer.name, { epsilon: config.epsilon as number });
   },
   Activation: (b, layer, [x]) =>
-    activation(b, layer.name, x!.name, activationOf(layer), x!.shape.length),
+    activationNodes(b, layer.name, x!.name, activationOf(layer), x!.shape.length),
   ReLU: (b, layer, [x]) => {
     const max = layer.getConfig().maxValue as number | null | undefined;
     if (max === null || max === undefined) return b.node('Relu', [x!.name], layer.name);
@@ -186,7 +186,13 @@ const TRANSLATIONS: Readonly<Record<string, Translate>> = {
         ? []
         : [b.constant(`${layer.name}_B`, bias.dataSync() as Float32Array, bias.shape)]),
     ];
-    return activation(b, layer.name, b.node('Gemm', inputs, layer.name), activationOf(layer), 2);
+    return activationNodes(
+      b,
+      layer.name,
+      b.node('Gemm', inputs, layer.name),
+      activationOf(layer),
+      2,
+    );
   },
   Concatenate: (b, layer, inputs, out) => {
     const rank = out.length;
@@ -358,13 +364,19 @@ function pair(value: unknown, fallback: number): number[] {
 }
 
 /** The name of a layer's activation, as TensorFlow.js serialises it. */
-function activationOf(layer: tf.layers.Layer): string {
+export function activationOf(layer: tf.layers.Layer): string {
   const value = layer.getConfig().activation;
   return typeof value === 'string' ? value : 'linear';
 }
 
 /** The nodes of an activation function on `x`, a tensor of rank `rank`. */
-function activation(b: OnnxBuilder, hint: string, x: string, name: string, rank: number): string {
+export function activationNodes(
+  b: OnnxBuilder,
+  hint: string,
+  x: string,
+  name: string,
+  rank: number,
+): string {
   switch (name) {
     case 'linear':
       return x;
