@@ -172,6 +172,24 @@ describe('Keras files: --model model.keras and model.h5', () => {
     },
   );
 
+  it(
+    'framewise convert --to onnx takes a TensorFlow.js model directory too (SimpleRNN, Normalization on raw pixels)',
+    { timeout: 60_000 },
+    async () => {
+      const source = join(CONVERTED, 'sharded-simple-rnn-keras2');
+      const out = join(await mkdtemp(join(tmpdir(), 'framewise-onnx-')), 'model');
+      const converted = await runCli(['convert', source, out, '--to', 'onnx']);
+      expect(converted.code).toBe(0);
+      const path = videos.get(16)!.path;
+      for (const args of [WINDOW, STATEFUL]) {
+        expectSame(await label(path, out, args), await label(path, source, args), 1e-4);
+      }
+      const tfjs = await runCli(['convert', source, join(out, '..', 'tfjs')]);
+      expect(tfjs.code).toBe(2);
+      expect(tfjs.stderr).toMatch(/convert reads \.keras and \.h5 files \(and, with --to onnx/);
+    },
+  );
+
   it('framewise convert --to onnx refuses a model framewise cannot run, naming the layer, and writes nothing', async () => {
     const out = join(await mkdtemp(join(tmpdir(), 'framewise-onnx-refused-')), 'model');
     const { code, stderr } = await runCli([
