@@ -48,6 +48,8 @@ export type { OnnxEncoder } from './model/run/onnx-encoder.js';
 export type { OnnxHead } from './model/run/onnx-head.js';
 export type { SessionOptions } from './model/run/onnx-runtime.js';
 export { saveModelToDirectory } from './model/load/model-files.js';
+export { saveOnnxModel } from './model/save-onnx-model.js';
+export type { SavedOnnxModel } from './model/save-onnx-model.js';
 export { useBackend } from './model/run/backend.js';
 export type { ActiveBackend, BackendName } from './model/run/backend.js';
 export { EncoderPool } from './model/run/encoder-pool.js';

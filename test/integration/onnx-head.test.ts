@@ -101,7 +101,13 @@ describe('translateHead: recurrent heads as ONNX models', () => {
       });
       // Glorot's initial weights with zero biases would not test the biases' order.
       for (const weight of model.weights) {
-        const values = tf.randomUniform(weight.shape, -0.6, 0.6, 'float32', weight.name.length);
+        const values = tf.randomUniform(
+          weight.shape as number[],
+          -0.6,
+          0.6,
+          'float32',
+          weight.name.length,
+        );
         weight.write(values);
         values.dispose();
       }
