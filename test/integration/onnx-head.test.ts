@@ -100,14 +100,8 @@ describe('translateHead: recurrent heads as ONNX models', () => {
         layers: [tf.layers.inputLayer({ inputShape: [null, EMBEDDING] }), ...layers],
       });
       // Glorot's initial weights with zero biases would not test the biases' order.
-      for (const weight of model.weights) {
-        const values = tf.randomUniform(
-          weight.shape as number[],
-          -0.6,
-          0.6,
-          'float32',
-          weight.name.length,
-        );
+      for (const [seed, weight] of model.weights.entries()) {
+        const values = tf.randomUniform(weight.shape as number[], -0.6, 0.6, 'float32', seed);
         weight.write(values);
         values.dispose();
       }
