@@ -34,11 +34,14 @@ const FIXTURES = [
   'functional-gru-reset-after-keras3',
   'bidirectional-lstm-keras3',
   'mobilenetv2-keras3',
+  'efficientnetb0-keras3',
 ];
 
 interface WeightSpec {
   name: string;
   shape: number[];
+  /** The dtype Keras saves it as. */
+  dtype: 'float32' | 'int64';
   offset: number;
 }
 
@@ -68,7 +71,10 @@ try {
     const spec = (weight: tf.LayerVariable, keras: string): WeightSpec => {
       const data = weight.read().dataSync() as Float32Array;
       values.push(data);
-      const entry = { name: keras, shape: weight.shape as number[], offset };
+      // Keras keeps integer variables (a Normalization's count) as int64, the TensorFlow
+      // backend's "int"; the converter wrote them as int32, the blob carries them as float32.
+      const dtype = weight.dtype === 'int32' ? 'int64' : 'float32';
+      const entry = { name: keras, shape: weight.shape as number[], dtype, offset } as const;
       offset += data.length;
       return entry;
     };

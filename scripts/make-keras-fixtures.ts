@@ -13,11 +13,14 @@
 import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { efficientNetB0Backbone } from './keras-fixtures/efficientnet-b0.js';
 import type { EncoderSpec, LayerSpec, RecurrentSpec, Shape } from './keras-fixtures/layer-spec.js';
 import {
   FunctionalBuilder,
   buildSequential,
   type BuiltModel,
+  type CallOptions,
+  type SubModel,
 } from './keras-fixtures/model-builder.js';
 import { mobileNetV2Backbone } from './keras-fixtures/mobilenet-v2.js';
 import { Namer, type KerasVersion } from './keras-fixtures/namer.js';
@@ -59,6 +62,22 @@ const pool: LayerSpec = { kind: 'GlobalAveragePooling2D' };
 const dense = (units = 3): LayerSpec => ({ kind: 'Dense', units, activation: 'softmax' });
 const rnn = (kind: RecurrentSpec['kind'], units: number, more: Partial<RecurrentSpec> = {}) =>
   ({ kind, units, returnSequences: false, ...more }) as RecurrentSpec;
+
+/**
+ * The backbone fixtures' video model: the backbone in TimeDistributed over 4 frames of 64×64,
+ * LSTM, Dense; call nodes with their training/mask arguments.
+ */
+function backboneVideoModel(
+  namer: Namer,
+  backbone: (namer: Namer, rows: number, options: CallOptions) => SubModel,
+): BuiltModel {
+  // The backbone first, as `MobileNetV2(...)` or `EfficientNetB0(...)` is called before the
+  // video model's Input.
+  const model = backbone(namer, 64, { callKwargs: true });
+  const b = new FunctionalBuilder(namer, { callKwargs: true });
+  const x = b.timeDistributed(model, b.input([null, 4, 64, 64, 3]));
+  return b.build([b.call(dense(2), [b.call(rnn('LSTM', 8), [x])])]);
+}
 
 /** A Functional model: one video input, then `layers` in a chain. */
 function chain(namer: Namer, input: Shape, layers: readonly LayerSpec[]): BuiltModel {
@@ -224,7 +243,8 @@ const FIXTURES: readonly Fixture[] = [
         ],
       ),
   },
-  // Last, as each fixture's weights are seeded by its place in this list.
+  // Last, in the order they were added, as each fixture's weights are seeded by its place in
+  // this list.
   {
     name: 'mobilenetv2-keras3',
     keras: 3,
@@ -232,15 +252,27 @@ const FIXTURES: readonly Fixture[] = [
       'Functional, TimeDistributed(Functional MobileNetV2 backbone, alpha 0.35, 64×64: stem, ' +
       'blocks 0-2 with a ZeroPadding2D and a residual Add, Conv_1, average pooling), LSTM; ' +
       'call nodes with their training/mask arguments',
-    build: (n) => {
-      // The backbone first, as `MobileNetV2(...)` is called before the video model's Input.
-      const backbone = mobileNetV2Backbone(n, 64, 0.35, { callKwargs: true });
-      const b = new FunctionalBuilder(n, { callKwargs: true });
-      const x = b.timeDistributed(backbone, b.input([null, 4, 64, 64, 3]));
-      return b.build([b.call(dense(2), [b.call(rnn('LSTM', 8), [x])])]);
-    },
+    build: (n) =>
+      backboneVideoModel(n, (namer, rows, options) =>
+        mobileNetV2Backbone(namer, rows, 0.35, options),
+      ),
     // MobileNetV2's preprocessing ("tf"): x / 127.5 - 1.
     framewise: { classNames: ['a', 'b'], input: { preset: 'tf' } },
+  },
+  {
+    name: 'efficientnetb0-keras3',
+    keras: 3,
+    about:
+      'Functional, TimeDistributed(Functional EfficientNetB0 backbone, width 0.5, 64×64: ' +
+      'Rescaling, Normalization holding ImageNet statistics, stem, blocks 1a-2b with ' +
+      'squeeze-and-excitation, a ZeroPadding2D and a residual Add, top_conv, average ' +
+      'pooling), LSTM; call nodes with their training/mask arguments',
+    build: (n) =>
+      backboneVideoModel(n, (namer, rows, options) =>
+        efficientNetB0Backbone(namer, rows, 0.5, options),
+      ),
+    // EfficientNet preprocesses itself (Rescaling, Normalization): raw 0-255 pixels go in.
+    framewise: { classNames: ['a', 'b'], input: { scale: 1, offset: 0 } },
   },
 ];
 

@@ -3,7 +3,7 @@
 
 Input: a spec JSON and a float32 blob written by scripts/make-keras-files.ts from one of the
 converted fixtures of test/fixtures/keras/ (its Keras config and weights, with each weight's
-Keras variable path and each layer's place in the .keras archive).
+Keras variable path and dtype, and each layer's place in the .keras archive).
 
 Follows Keras at commit 3422977a5e (github.com/keras-team/keras):
 - keras/src/saving/saving_lib.py, `_save_model_to_fileobj`: a zip (ZIP_STORED) of
@@ -38,7 +38,7 @@ def arrays(spec_weights, blob):
     for weight in spec_weights:
         count = int(np.prod(weight["shape"])) if weight["shape"] else 1
         values = np.frombuffer(blob, dtype="<f4", count=count, offset=weight["offset"] * 4)
-        yield weight, values.reshape(weight["shape"])
+        yield weight, values.reshape(weight["shape"]).astype(weight["dtype"], copy=False)
 
 
 def write_keras(spec, blob, path):

@@ -5,7 +5,7 @@
  * `{"module", "class_name", "config", "registered_name"}` form.
  */
 import { pyFloat, type PyJson } from './python-json.js';
-import type { LayerSpec, RecurrentSpec, Shape } from './layer-spec.js';
+import type { KernelInitializer, LayerSpec, RecurrentSpec, Shape } from './layer-spec.js';
 
 type Config = { [key: string]: PyJson };
 
@@ -18,6 +18,13 @@ const GLOROT = (): Config => initializer('GlorotUniform', { seed: null });
 const ZEROS = (): Config => initializer('Zeros');
 const ONES = (): Config => initializer('Ones');
 const ORTHOGONAL = (): Config => initializer('Orthogonal', { gain: pyFloat(1), seed: null });
+
+/** A convolution kernel's initializer; Glorot uniform by default, as Keras'. */
+function kernelInitializer(spec: KernelInitializer = { kind: 'GlorotUniform' }): Config {
+  if (spec.kind === 'GlorotUniform') return GLOROT();
+  const { scale, mode, distribution } = spec;
+  return initializer('VarianceScaling', { scale: pyFloat(scale), mode, distribution, seed: null });
+}
 
 /** `name, trainable, dtype[, batch_input_shape]`: what every Keras 2 layer config starts with. */
 export function baseConfig(name: string, batchInputShape?: Shape): Config {
@@ -65,7 +72,7 @@ export function layerConfig(
         groups: 1,
         activation: spec.activation,
         use_bias: conv2d?.useBias ?? true,
-        kernel_initializer: GLOROT(),
+        kernel_initializer: kernelInitializer(conv2d?.kernelInitializer),
         bias_initializer: ZEROS(),
         ...REGULARIZED(['kernel_regularizer', 'bias_regularizer', 'activity_regularizer']),
         ...REGULARIZED(['kernel_constraint', 'bias_constraint']),
@@ -97,7 +104,7 @@ export function layerConfig(
     case 'Rescaling':
       return { scale: pyFloat(spec.scale), offset: pyFloat(spec.offset) };
     case 'Normalization':
-      return { axis: [-1], invert: false, mean: null, variance: null };
+      return { axis: [spec.axis ?? -1], invert: false, mean: null, variance: null };
     case 'Dense':
       return {
         units: spec.units,
@@ -142,7 +149,10 @@ export function layerConfig(
     case 'DepthwiseConv2D':
     case 'ZeroPadding2D':
     case 'ReLU':
+    case 'Activation':
+    case 'Reshape':
     case 'Add':
+    case 'Multiply':
       throw new Error(`${spec.kind} is not written in Keras 2 form by these fixtures`);
   }
 }

@@ -5,7 +5,13 @@
  * with a `build_config`.
  */
 import { pyFloat, type PyJson } from './python-json.js';
-import type { LayerSpec, RecurrentSpec, Shape } from './layer-spec.js';
+import type {
+  Activation,
+  KernelInitializer,
+  LayerSpec,
+  RecurrentSpec,
+  Shape,
+} from './layer-spec.js';
 
 type Config = { [key: string]: PyJson };
 
@@ -28,6 +34,21 @@ const ZEROS = (): Config => initializer('Zeros');
 const ONES = (): Config => initializer('Ones');
 const ORTHOGONAL = (): Config =>
   initializer('OrthogonalInitializer', { gain: pyFloat(1), seed: null });
+
+/** A convolution kernel's initializer; Glorot uniform by default, as Keras'. */
+function kernelInitializer(spec: KernelInitializer = { kind: 'GlorotUniform' }): Config {
+  if (spec.kind === 'GlorotUniform') return GLOROT();
+  const { scale, mode, distribution } = spec;
+  return initializer('VarianceScaling', { scale: pyFloat(scale), mode, distribution, seed: null });
+}
+
+/**
+ * An activation as `activations.serialize` writes it: the function's `__name__`, which for
+ * swish is `silu` (Keras 3 defines `silu` and exports it under both names).
+ */
+function activationName(activation: Activation): string {
+  return activation === 'swish' ? 'silu' : activation;
+}
 
 /** `name, trainable, dtype`: what every Keras 3 layer config starts with. */
 export function baseConfig(name: string): Config {
@@ -69,9 +90,9 @@ export function layerConfig(
         data_format: 'channels_last',
         dilation_rate: Array(n).fill(1),
         groups: 1,
-        activation: spec.activation,
+        activation: activationName(spec.activation),
         use_bias: conv2d?.useBias ?? true,
-        kernel_initializer: GLOROT(),
+        kernel_initializer: kernelInitializer(conv2d?.kernelInitializer),
         bias_initializer: ZEROS(),
         ...NULLS(['kernel_regularizer', 'bias_regularizer', 'activity_regularizer']),
         ...NULLS(['kernel_constraint', 'bias_constraint']),
@@ -85,16 +106,16 @@ export function layerConfig(
         padding: spec.padding,
         data_format: 'channels_last',
         dilation_rate: [1, 1],
-        activation: spec.activation,
+        activation: activationName(spec.activation),
         use_bias: spec.useBias,
-        depthwise_initializer: GLOROT(),
+        depthwise_initializer: kernelInitializer(spec.kernelInitializer),
         bias_initializer: ZEROS(),
         ...NULLS(['depthwise_regularizer', 'bias_regularizer', 'activity_regularizer']),
         ...NULLS(['depthwise_constraint', 'bias_constraint']),
       };
     case 'BatchNormalization':
       return {
-        axis: -1,
+        axis: spec.axis ?? -1,
         momentum: pyFloat(spec.momentum ?? 0.99),
         epsilon: pyFloat(spec.epsilon ?? 1e-3),
         center: true,
@@ -114,7 +135,12 @@ export function layerConfig(
         negative_slope: pyFloat(0),
         threshold: pyFloat(0),
       };
+    case 'Activation':
+      return { activation: activationName(spec.activation) };
+    case 'Reshape':
+      return { target_shape: spec.targetShape };
     case 'Add':
+    case 'Multiply':
       return {};
     case 'GlobalAveragePooling2D':
     case 'GlobalAveragePooling1D':
@@ -124,11 +150,12 @@ export function layerConfig(
     case 'Rescaling':
       return { scale: pyFloat(spec.scale), offset: pyFloat(spec.offset) };
     case 'Normalization':
-      return { axis: [-1], invert: false, mean: null, variance: null };
+      // `mean` and `variance` are null where the statistics are weights (`adapt()`'s).
+      return { axis: [spec.axis ?? -1], invert: false, mean: null, variance: null };
     case 'Dense':
       return {
         units: spec.units,
-        activation: spec.activation,
+        activation: activationName(spec.activation),
         use_bias: true,
         kernel_initializer: GLOROT(),
         bias_initializer: ZEROS(),

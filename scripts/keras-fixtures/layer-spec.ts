@@ -7,8 +7,22 @@
 /** A shape with its batch dimension; `null` where Keras writes `None`. */
 export type Shape = (number | null)[];
 
-/** Activations the fixtures use. */
-export type Activation = 'relu' | 'softmax' | 'tanh' | 'linear';
+/** Activations the fixtures use (`swish` is the function Keras 3 names `silu`). */
+export type Activation = 'relu' | 'softmax' | 'tanh' | 'linear' | 'swish' | 'sigmoid';
+
+/**
+ * A convolution kernel's initializer, as the layer's config names it (the fixtures' values are
+ * drawn by `seeded-values.ts` whatever it is): Keras' default Glorot uniform, or a variance
+ * scaling one, as EfficientNet's `CONV_KERNEL_INITIALIZER`.
+ */
+export type KernelInitializer =
+  | { kind: 'GlorotUniform' }
+  | {
+      kind: 'VarianceScaling';
+      scale: number;
+      mode: 'fan_in' | 'fan_out' | 'fan_avg';
+      distribution: 'truncated_normal' | 'untruncated_normal' | 'uniform';
+    };
 
 /** How a convolution pads its input: Keras' `padding`. */
 export type Padding = 'valid' | 'same';
@@ -25,6 +39,8 @@ export type LayerSpec =
       padding?: Padding;
       /** @defaultValue true */
       useBias?: boolean;
+      /** @defaultValue `{ kind: 'GlorotUniform' }` */
+      kernelInitializer?: KernelInitializer;
     }
   | { kind: 'Conv3D'; filters: number; kernel: number; activation: Activation }
   | {
@@ -34,9 +50,13 @@ export type LayerSpec =
       padding: Padding;
       useBias: boolean;
       activation: Activation;
+      /** @defaultValue `{ kind: 'GlorotUniform' }` */
+      kernelInitializer?: KernelInitializer;
     }
   | {
       kind: 'BatchNormalization';
+      /** The channel axis: -1, or its index (EfficientNet's `bn_axis` 3). @defaultValue -1 */
+      axis?: number;
       /** @defaultValue 0.99 (Keras') */
       momentum?: number;
       /** @defaultValue 1e-3 (Keras') */
@@ -44,12 +64,24 @@ export type LayerSpec =
     }
   | { kind: 'ZeroPadding2D'; padding: [[number, number], [number, number]] }
   | { kind: 'ReLU'; maxValue: number | null }
+  | { kind: 'Activation'; activation: Activation }
+  | { kind: 'Reshape'; targetShape: number[] }
   | { kind: 'Add' }
+  | { kind: 'Multiply' }
   | { kind: 'GlobalAveragePooling2D' }
   | { kind: 'GlobalAveragePooling1D' }
   | { kind: 'Flatten' }
   | { kind: 'Rescaling'; scale: number; offset: number }
-  | { kind: 'Normalization' }
+  | {
+      kind: 'Normalization';
+      /** The axis kept: -1, or its index (EfficientNet's `bn_axis` 3). @defaultValue -1 */
+      axis?: number;
+      /**
+       * Per-channel statistics held as the layer's `mean` and `variance` weights, as `adapt()`
+       * leaves them; without them, seeded pixel-scale ones.
+       */
+      stats?: NormalizationStats;
+    }
   | { kind: 'Dense'; units: number; activation: Activation }
   | { kind: 'Dropout'; rate: number }
   | RecurrentSpec
@@ -58,6 +90,12 @@ export type LayerSpec =
   | { kind: 'Attention' }
   | { kind: 'Concatenate' }
   | { kind: 'TimeDistributed'; layer: LayerSpec | EncoderSpec };
+
+/** Statistics a Normalization layer holds, one per channel. */
+export interface NormalizationStats {
+  readonly mean: readonly number[];
+  readonly variance: readonly number[];
+}
 
 /** A recurrent layer. */
 export interface RecurrentSpec {
@@ -92,6 +130,8 @@ export interface VariableSpec {
     | 'count'
     | 'pixelMean'
     | 'pixelVariance';
+  /** Values the layer's spec gives, drawn from nothing. */
+  readonly values?: readonly number[];
 }
 
 /** Keras' default layer name stem for a class (`to_snake_case`). */
@@ -141,6 +181,8 @@ export function outputShape(spec: LayerSpec, input: Shape): Shape {
     case 'GlobalAveragePooling2D':
     case 'GlobalAveragePooling1D':
       return [input[0]!, last];
+    case 'Reshape':
+      return [input[0]!, ...spec.targetShape];
     case 'Flatten':
       return [input[0]!, (input.slice(1) as number[]).reduce((a, b) => a * b, 1)];
     case 'Dense':
@@ -209,12 +251,20 @@ export function variables(spec: LayerSpec, input: Shape): VariableSpec[] {
         f('moving_mean', [last], 'mean'),
         f('moving_variance', [last], 'variance'),
       ];
-    case 'Normalization':
+    case 'Normalization': {
+      const given = (values: readonly number[] | undefined) => {
+        if (values === undefined) return {};
+        if (values.length !== last) {
+          throw new Error(`Normalization stats must have ${last} values, got ${values.length}`);
+        }
+        return { values };
+      };
       return [
-        f('mean', [last], 'pixelMean'),
-        f('variance', [last], 'pixelVariance'),
+        { ...f('mean', [last], 'pixelMean'), ...given(spec.stats?.mean) },
+        { ...f('variance', [last], 'pixelVariance'), ...given(spec.stats?.variance) },
         { path: 'count', shape: [], dtype: 'int32', init: 'count' },
       ];
+    }
     case 'Dense':
       return [f('kernel', [last, spec.units], 'glorot'), f('bias', [spec.units], 'bias')];
     case 'LSTM':

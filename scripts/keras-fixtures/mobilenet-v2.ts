@@ -115,8 +115,11 @@ function conv(filters: number, kernel: number, strides: number, padding: Padding
   };
 }
 
-/** `_make_divisible(v, 8)`: the nearest multiple of 8, at least 8 and at least 90% of `v`. */
-function makeDivisible(v: number, divisor = 8): number {
+/**
+ * `_make_divisible(v, 8)`: the nearest multiple of 8, at least 8 and at least 90% of `v`
+ * (EfficientNet's `round_filters` rounds the same way).
+ */
+export function makeDivisible(v: number, divisor = 8): number {
   const rounded = Math.max(divisor, Math.floor(Math.trunc(v + divisor / 2) / divisor) * divisor);
   return rounded < 0.9 * v ? rounded + divisor : rounded;
 }
@@ -126,7 +129,7 @@ function makeDivisible(v: number, divisor = 8): number {
  * makes it cover the input as a `same` one would (one more row and column after the input
  * than before it when its size is even).
  */
-function correctPad(shape: Shape, kernel: number): [[number, number], [number, number]] {
+export function correctPad(shape: Shape, kernel: number): [[number, number], [number, number]] {
   const half = Math.floor(kernel / 2);
   const side = (size: number | null): [number, number] => {
     const adjust = size === null ? 1 : 1 - (size % 2);

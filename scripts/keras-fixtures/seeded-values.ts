@@ -16,10 +16,12 @@ export function seededRandom(seed: number): () => number {
  * Draws a weight's values from `random`, in ranges that keep activations alive and the
  * predictions far from uniform: Glorot-uniform kernels (per channel for depthwise ones), small
  * biases, BatchNorm statistics near their identity values, and pixel-scale statistics for
- * Normalization layers that read raw 0-255 pixels.
+ * Normalization layers that read raw 0-255 pixels. Values the weight's layer gives are taken
+ * as they are, and draw nothing.
  */
 export function weightValues(weight: WeightEntry, random: () => number): Float32Array | Int32Array {
   const size = weight.shape.reduce((a, b) => a * b, 1);
+  if (weight.values !== undefined) return Float32Array.from(weight.values);
   if (weight.init === 'count') return Int32Array.from({ length: size }, () => 4096);
   const [low, high] = range(weight);
   return Float32Array.from({ length: size }, () => low + (high - low) * random());

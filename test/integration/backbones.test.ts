@@ -59,28 +59,37 @@ const built = (name: BackboneName, size: number): Backbone => ({
   },
 });
 
+/**
+ * Converter output (`test/fixtures/keras/`): the reference is the model TensorFlow.js loads
+ * from it, on its own `predict()`, with the backbone's preprocessing written out here (`input`),
+ * which framewise must have read from framewise.json as `preprocessing`.
+ */
+const converted = (
+  name: string,
+  preprocessing: { scale: number; offset: number },
+  input: Made['input'],
+): Backbone => ({
+  name,
+  size: 64,
+  make: async () => {
+    const dir = join(FIXTURES, name);
+    const loaded = await loadModel(dir, { fold: false });
+    expect(loaded.preprocessing).toMatchObject(preprocessing);
+    return { dir, model: loaded.model, input, dispose: () => loaded.dispose() };
+  },
+});
+
 const BACKBONES: readonly Backbone[] = [
   built('mobilenetv2', 64),
   built('resnet50', 64),
   built('efficientnetb0', 64),
   built('inceptionv3', 96),
-  {
-    // Converter output: the reference is the model TensorFlow.js loads from it, on its own
-    // `predict()`, with MobileNet's preprocessing (x / 127.5 − 1) written out here.
-    name: 'mobilenetv2-keras3',
-    size: 64,
-    make: async () => {
-      const dir = join(FIXTURES, 'mobilenetv2-keras3');
-      const loaded = await loadModel(dir, { fold: false });
-      expect(loaded.preprocessing).toMatchObject({ scale: 1 / 127.5, offset: -1 });
-      return {
-        dir,
-        model: loaded.model,
-        input: (pixels) => tf.tidy(() => pixels.div(127.5).sub(1)),
-        dispose: () => loaded.dispose(),
-      };
-    },
-  },
+  // MobileNet's preprocessing: x / 127.5 − 1.
+  converted('mobilenetv2-keras3', { scale: 1 / 127.5, offset: -1 }, (pixels) =>
+    tf.tidy(() => pixels.div(127.5).sub(1)),
+  ),
+  // EfficientNet preprocesses itself (Rescaling, Normalization): raw 0–255 pixels go in.
+  converted('efficientnetb0-keras3', { scale: 1, offset: 0 }, (pixels) => pixels),
 ];
 
 /** Frames as one float tensor `[n, H, W, 3]` of their 0–255 values. */

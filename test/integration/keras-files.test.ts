@@ -33,6 +33,7 @@ const MODELS: [name: string, kinds: ('keras' | 'h5')[], stateful: boolean, size:
   ['functional-gru-reset-after-keras3', ['keras', 'h5'], true, 16],
   ['bidirectional-lstm-keras3', ['keras', 'h5'], false, 16],
   ['mobilenetv2-keras3', ['keras', 'h5'], true, 64],
+  ['efficientnetb0-keras3', ['keras', 'h5'], true, 64],
 ];
 const WINDOW = ['--stride', '1'];
 const STATEFUL = ['--mode', 'stateful', '--stride', '2'];

@@ -27,6 +27,7 @@ const MODELS: readonly [string, () => Promise<string>][] = [
   ['InceptionV3', async () => (await saveBackboneModel('inceptionv3')).dir],
   ...[
     'mobilenetv2-keras3',
+    'efficientnetb0-keras3',
     'functional-gru-reset-after-keras3',
     'functional-gru-keras2',
     'rescaling-encoder-keras3',

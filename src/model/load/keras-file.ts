@@ -305,13 +305,24 @@ function setLegacyWeights(model: tf.LayersModel, weights: Group, where: string):
   }
 }
 
+/** numpy's dtype strings of float datasets, either byte order. */
+const FLOAT_DTYPES = new Set(['<f4', '<f8', '>f4', '>f8']);
+/** numpy's dtype strings of integer datasets (a Normalization layer's `count` is int64). */
+const INTEGER_DTYPE = /^[<>|]?[iu][1248]$/;
+
+/**
+ * A dataset as the value of `weight`: float datasets for float variables, integer (or float)
+ * datasets for integer ones, in the variable's dtype.
+ */
 function tensorOf(node: unknown, weight: tf.LayerVariable, path: string, where: string): tf.Tensor {
   if (!(node instanceof Dataset)) throw invalid(where, `has no dataset ${path}`);
   const dtype = typeof node.dtype === 'string' ? node.dtype : JSON.stringify(node.dtype);
-  if (!['<f4', '<f8', '>f4', '>f8'].includes(dtype)) {
+  const integer = weight.dtype === 'int32';
+  if (!FLOAT_DTYPES.has(dtype) && !(integer && INTEGER_DTYPE.test(dtype))) {
     throw unsupported(
       where,
-      `stores ${path} as ${dtype}; framewise reads float32 and float64 weights`,
+      `stores ${path} as ${dtype}; framewise reads float32 and float64 weights, and integer ` +
+        'ones for integer variables',
     );
   }
   const shape = weight.shape as number[];
@@ -322,7 +333,9 @@ function tensorOf(node: unknown, weight: tf.LayerVariable, path: string, where: 
       `has ${path} of shape [${node.shape.join(', ')}] for ${weight.originalName}, which is [${shape.join(', ')}]`,
     );
   }
-  return tf.tensor(Float32Array.from(node.value), shape, 'float32');
+  return integer
+    ? tf.tensor(Int32Array.from(node.value, Number), shape, 'int32')
+    : tf.tensor(Float32Array.from(node.value), shape, 'float32');
 }
 
 function openH5(bytes: Uint8Array, where: string): H5File {
