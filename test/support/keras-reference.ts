@@ -43,9 +43,14 @@ export function embed(loaded: LoadedModel, frames: readonly Uint8Array[]): tf.Te
  * whole sequence seen so far, in one call.
  */
 export function sequenceScores(loaded: LoadedModel, frames: readonly Uint8Array[]): Float32Array {
+  return tf.tidy(() => headScores(loaded, embed(loaded, frames)));
+}
+
+/** {@link sequenceScores} from the frames' embeddings `[n, D]` (see {@link embed}). */
+export function headScores(loaded: LoadedModel, embeddings: tf.Tensor): Float32Array {
   return tf.tidy(() => {
     const layers = loaded.model.layers.filter((l) => l.getClassName() !== 'InputLayer');
-    let x = embed(loaded, frames).expandDims(0);
+    let x = embeddings.expandDims(0);
     for (const layer of layers.slice(timeDistributed(loaded).length)) {
       x = layer.apply(x, { training: false }) as tf.Tensor;
     }
