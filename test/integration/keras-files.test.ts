@@ -1,4 +1,6 @@
-import { copyFile, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -188,6 +190,51 @@ describe('Keras files: --model model.keras and model.h5', () => {
       expect(again.stderr).toMatch(/is not empty/);
     },
   );
+
+  it('loads Keras files by http URL, with the framewise.json beside them, and names a missing one', async () => {
+    // One directory per model, each Keras file beside its own framewise.json.
+    const dir = await mkdtemp(join(tmpdir(), 'framewise-keras-served-'));
+    const models = [
+      ['stacked-lstm-keras3', 'keras'],
+      ['seed-lstm-keras2', 'h5'],
+    ] as const;
+    for (const [name, kind] of models) {
+      await mkdir(join(dir, name));
+      await copyFile(join(FILES, `${name}.${kind}`), join(dir, name, `model.${kind}`));
+      await copyFile(join(CONVERTED, name, 'framewise.json'), join(dir, name, 'framewise.json'));
+    }
+    const server = createServer((request, response) => {
+      const parts = (request.url ?? '/').split('/').filter((part) => /^[\w.-]+$/.test(part));
+      readFile(join(dir, ...parts.filter((part) => part !== '..'))).then(
+        (body) => response.end(body),
+        () => response.writeHead(404).end(),
+      );
+    });
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const path = videos.get(16)!.path;
+      for (const [name, kind] of models) {
+        const { code, stdout, stderr } = await runCli([
+          'label',
+          path,
+          '--model',
+          `${base}/${name}/model.${kind}`,
+          ...WINDOW,
+        ]);
+        expect(stderr).toBe('');
+        expect(code).toBe(0);
+        const served = parseJsonLines<LabelLine & { name: string }>(stdout);
+        expectSame(served, await label(path, join(CONVERTED, name), WINDOW), 1e-6);
+        expect(served[0]!.name).toMatch(/^(calm|busy|other)$/);
+      }
+      const missing = await runCli(['label', path, '--model', `${base}/missing.keras`]);
+      expect(missing.code).toBe(2);
+      expect(missing.stderr).toMatch(/missing\.keras answered HTTP 404/);
+    } finally {
+      await new Promise((done) => server.close(done));
+    }
+  });
 
   it(
     'framewise convert --to onnx takes a TensorFlow.js model directory too (SimpleRNN, Normalization on raw pixels)',
