@@ -175,6 +175,39 @@ describe('translateHead: recurrent heads as ONNX models', () => {
         theirs.dispose();
       }
     });
+
+    it("hands a stream's state over both ways: a checkpoint of one head resumes on the other", async () => {
+      if (states === 0) return;
+      const input = embeddings(SEQUENCE, 3);
+      const half = 11;
+      const first = input.subarray(0, half * EMBEDDING);
+      const rest = input.subarray(half * EMBEDDING);
+      const emitAt = [0, 5, SEQUENCE - half - 1];
+      const start = reference.createState();
+      const startOnnx = onnx.createState();
+      try {
+        reference.step(start, first, half, []);
+        await onnx.step(startOnnx, first, half, []);
+        const again = reference.restoreState(start.toArrays());
+        const expected = reference.step(again, rest, SEQUENCE - half, emitAt);
+        again.dispose();
+        // TensorFlow.js' checkpoint (per layer) resumed on ONNX Runtime, and the other way.
+        const onOnnx = onnx.restoreState(start.toArrays());
+        const onTfjs = reference.restoreState(startOnnx.toArrays());
+        try {
+          expectClose(await onnx.step(onOnnx, rest, SEQUENCE - half, emitAt), expected);
+          expectClose(reference.step(onTfjs, rest, SEQUENCE - half, emitAt), expected);
+        } finally {
+          onOnnx.dispose();
+          onTfjs.dispose();
+        }
+        expect(() => onnx.restoreState([[[1, 2]]])).toThrow(/does not fit/);
+        expect(() => reference.restoreState([[[1, 2]]])).toThrow(/does not fit/);
+      } finally {
+        start.dispose();
+        startOnnx.dispose();
+      }
+    });
   });
 
   it('refuses a head layer it has no translation for, naming it', () => {

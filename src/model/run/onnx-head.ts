@@ -82,16 +82,20 @@ export class OnnxHead implements Head {
     return new OnnxHeadState(this.options.states.map((s) => new Float32Array(size(s.size))));
   }
 
+  /**
+   * A state restored from a checkpoint: the arrays are read as one list of state tensors in
+   * order, one per state input, however they are grouped (a TensorFlow.js head groups them by
+   * layer, so a checkpoint of the Keras model a directory was converted from fits).
+   */
   restoreState(arrays: readonly (readonly (readonly number[])[])[]): HeadState {
     this.assertStateful();
     const { states } = this.options;
+    const tensors = arrays.flat();
     const fits =
-      arrays.length === states.length &&
-      arrays.every(
-        (values, i) => values.length === 1 && values[0]!.length === size(states[i]!.size),
-      );
+      tensors.length === states.length &&
+      tensors.every((values, i) => values.length === size(states[i]!.size));
     if (!fits) throw new RangeError('the saved recurrent state does not fit this model');
-    return new OnnxHeadState(arrays.map((values) => Float32Array.from(values[0]!)));
+    return new OnnxHeadState(tensors.map((values) => Float32Array.from(values)));
   }
 
   async step(

@@ -114,22 +114,28 @@ export class RecurrentHead implements Head {
 
   /**
    * A state restored from {@link StreamState.toArrays} (a checkpoint), checked against the
-   * layers' state sizes.
+   * layers' state sizes. The arrays are read as one list of state tensors in order (`h`, then
+   * `c` for an LSTM, layer after layer), however they are grouped: a checkpoint of the same
+   * model's ONNX head (`framewise convert --to onnx`), one array per state input, fits too.
    * @throws RangeError when the arrays do not fit this model.
    */
   restoreState(arrays: readonly (readonly (readonly number[])[])[]): StreamState {
     const fresh = this.createState();
-    const fits =
-      arrays.length === fresh.layers.length &&
-      arrays.every(
-        (layer, i) =>
-          layer.length === fresh.layers[i]!.length &&
-          layer.every((values, j) => values.length === fresh.layers[i]![j]!.size),
-      );
+    const sizes = fresh.layers.map((layer) => layer.map((t) => t.size));
     fresh.dispose();
+    const tensors = arrays.flat();
+    const fits =
+      tensors.length === sizes.flat().length &&
+      sizes.flat().every((size, i) => tensors[i]!.length === size);
     if (!fits) throw new RangeError('the saved recurrent state does not fit this model');
+    let next = 0;
     return new StreamState(
-      arrays.map((layer) => layer.map((values) => tf.tensor2d([...values], [1, values.length]))),
+      sizes.map((layer) =>
+        layer.map(() => {
+          const values = tensors[next++]!;
+          return tf.tensor2d([...values], [1, values.length]);
+        }),
+      ),
     );
   }
 
